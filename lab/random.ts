@@ -1,0 +1,19 @@
+/**
+ * A small seeded PRNG (mulberry32) so lab faults and jitter replay exactly from a seed.
+ *
+ * @example
+ * ```ts
+ * const rand = seededRandom(42);
+ * rand(); // same sequence every run with seed 42
+ * ```
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
