@@ -60,7 +60,11 @@ const DUE_SLACK_MS = 30_000;
 
 /** Is the monitor due at `now`? Heartbeats are judged every tick; the rest every `intervalSeconds`. */
 export function isDue(r: MonitorRecord, now: number): boolean {
-  if (r.definition.type === "heartbeat" || r.lastCheckedAt === null) {
+  // A last check "in the future" (clock skew, a replayed tick) counts as due rather than stalling.
+  if (
+    r.definition.type === "heartbeat" || r.lastCheckedAt === null ||
+    r.lastCheckedAt > now
+  ) {
     return true;
   }
   return now - r.lastCheckedAt >=
