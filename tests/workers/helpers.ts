@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { MonitorWorker } from "./harness.ts";
+import type { MonitorWorker } from "../../workers/tools/miniflare.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;

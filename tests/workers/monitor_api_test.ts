@@ -1,8 +1,12 @@
 // The monitor's HTTP API inside workerd: auth, validation, definitions as code, outputs, no leaks.
 import assert from "node:assert/strict";
-import { API_TOKEN, MONITOR_DIR, startMonitor } from "./harness.ts";
+import {
+  API_TOKEN,
+  MONITOR_DIR,
+  startMonitor,
+} from "../../workers/tools/miniflare.ts";
 import { DAY, minuteAt, putDefinitions } from "./helpers.ts";
-import { applyMigrations } from "./migrations.ts";
+import { applyMigrations } from "../../workers/tools/migrations.ts";
 import { TargetServer } from "./targets.ts";
 
 const HEALTH_SECRET = "do-not-leak-health-secret";

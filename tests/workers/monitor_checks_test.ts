@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { systemClock } from "../../lib/clock/clock.ts";
-import { startMonitor } from "./harness.ts";
+import { startMonitor } from "../../workers/tools/miniflare.ts";
 import {
   DAY,
   HOUR,

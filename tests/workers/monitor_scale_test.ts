@@ -1,7 +1,7 @@
 // 1,000 monitors in one tick inside workerd, within the free plan's per-invocation budget.
 import assert from "node:assert/strict";
 import { PLAN_LIMITS, tickBudget } from "../../workers/monitor/src/budget.ts";
-import { startMonitor } from "./harness.ts";
+import { startMonitor } from "../../workers/tools/miniflare.ts";
 import { MINUTE, minuteAt, putDefinitions } from "./helpers.ts";
 import { TargetServer } from "./targets.ts";
 

@@ -1,6 +1,19 @@
+/**
+ * Runs the real monitor bundle inside workerd through Miniflare's API (used by tests/workers and
+ * bench/workers.ts): in-memory D1 with the migrations applied, the checker Durable Objects, the vars
+ * from wrangler.jsonc, a scheduled trigger with injectable time, and the runtime's log lines.
+ *
+ * @example
+ * ```ts
+ * import { startMonitor } from "./miniflare.ts";
+ * const w = await startMonitor({ PLAN: "free" });
+ * await w.tick(Date.UTC(2025, 0, 1, 12, 0));
+ * await w.close();
+ * ```
+ */
 import { createRequire } from "node:module";
-import { parseJsonc } from "../../workers/tools/jsonc.ts";
-import { WORKERS_DIR } from "../../workers/tools/paths.ts";
+import { parseJsonc } from "./jsonc.ts";
+import { WORKERS_DIR } from "./paths.ts";
 import { applyMigrations, type MigrationDb } from "./migrations.ts";
 
 export const MONITOR_DIR = `${WORKERS_DIR}/monitor`;
