@@ -33,9 +33,13 @@ interface Esbuild {
  * ```ts
  * import { bundleWorker } from "./build.ts";
  * const file = await bundleWorker("monitor"); // workers/monitor/dist/index.js
+ * // CLI: deno run -A workers/tools/build.ts monitor [outfile]
  * ```
  */
-export async function bundleWorker(name: string): Promise<string> {
+export async function bundleWorker(
+  name: string,
+  outfile = bundlePath(name),
+): Promise<string> {
   const entry = `${WORKERS_DIR}/${name}/src/index.ts`;
   if (!existsSync(entry)) {
     throw new Error(`no worker "${name}": ${entry} does not exist`);
@@ -53,7 +57,6 @@ export async function bundleWorker(name: string): Promise<string> {
       );
     },
   };
-  const outfile = bundlePath(name);
   try {
     await esbuild.build({
       entryPoints: [entry],
@@ -78,6 +81,6 @@ export async function bundleWorker(name: string): Promise<string> {
 }
 
 if (import.meta.main) {
-  const name = Deno.args[0] ?? "monitor";
-  console.log(await bundleWorker(name));
+  const [name = "monitor", outfile] = Deno.args;
+  console.log(await bundleWorker(name, outfile));
 }

@@ -24,17 +24,31 @@ let built: Promise<string> | undefined;
 /** Builds the monitor bundle once per test process (also installs workers/ deps via npm ci if needed). */
 export function buildMonitor(): Promise<string> {
   built ??= (async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${WORKERS_DIR}/tools/build.ts`, "monitor"],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(
-        `building the monitor failed:\n${new TextDecoder().decode(out.stderr)}`,
-      );
+    // A private output file, so parallel test processes never read each other's half-written bundle.
+    const dir = await Deno.makeTempDir({ prefix: "strata-monitor-" });
+    try {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          `${WORKERS_DIR}/tools/build.ts`,
+          "monitor",
+          `${dir}/index.js`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!out.success) {
+        throw new Error(
+          `building the monitor failed:\n${
+            new TextDecoder().decode(out.stderr)
+          }`,
+        );
+      }
+      return await Deno.readTextFile(`${dir}/index.js`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    return await Deno.readTextFile(`${MONITOR_DIR}/dist/index.js`);
   })();
   return built;
 }
