@@ -8,15 +8,8 @@
  * Run on its own: `deno run -A bench/workers.ts` (prints a table and a JSON line), or import
  * {@link runWorkersBench} from bench/main.ts.
  */
-import {
-  PLAN_LIMITS,
-  type PlanLimits,
-  tickBudget,
-} from "../workers/monitor/src/budget.ts";
-import {
-  type MonitorWorker,
-  startMonitor,
-} from "../workers/tools/miniflare.ts";
+import { PLAN_LIMITS, type PlanLimits, tickBudget } from "../workers/monitor/src/budget.ts";
+import { type MonitorWorker, startMonitor } from "../workers/tools/miniflare.ts";
 import { TargetServer } from "../tests/workers/targets.ts";
 
 export interface WorkersBenchResult {

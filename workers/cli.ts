@@ -10,18 +10,12 @@
  * CLOUDFLARE_API_TOKEN=… deno task workers:deploy monitor
  * ```
  */
-import {
-  ExitCode,
-  exitCodeOf,
-  StrataError,
-  UsageError,
-} from "../lib/errors.ts";
+import { ExitCode, exitCodeOf, StrataError, UsageError } from "../lib/errors.ts";
 import { parseJsonc } from "./tools/jsonc.ts";
 import { ensureWorkersInstalled } from "./tools/install.ts";
 import { existsSync, workerNames, WORKERS_DIR } from "./tools/paths.ts";
 
-const USAGE =
-  "usage: deno task workers:dev <worker> | deno task workers:deploy <worker>";
+const USAGE = "usage: deno task workers:dev <worker> | deno task workers:deploy <worker>";
 
 async function wrangler(name: string, args: string[]): Promise<void> {
   const status = await new Deno.Command(Deno.execPath(), {
@@ -77,9 +71,7 @@ export function checkInvocation(
       d1_databases?: { database_id?: string }[];
     };
     if (
-      config.d1_databases?.some((d) =>
-        !d.database_id || /^0{8}-/.test(d.database_id)
-      )
+      config.d1_databases?.some((d) => !d.database_id || /^0{8}-/.test(d.database_id))
     ) {
       throw new UsageError(
         `workers/${name}/wrangler.jsonc still has the placeholder D1 database_id`,
@@ -113,9 +105,7 @@ if (import.meta.main) {
   try {
     await main(Deno.args);
   } catch (e) {
-    const remedy = e instanceof StrataError && e.remedy
-      ? `\n  fix: ${e.remedy}`
-      : "";
+    const remedy = e instanceof StrataError && e.remedy ? `\n  fix: ${e.remedy}` : "";
     console.error(`error: ${(e as Error).message}${remedy}`);
     Deno.exit(exitCodeOf(e) || ExitCode.stepFailed);
   }

@@ -1,10 +1,6 @@
 // The monitor's HTTP API inside workerd: auth, validation, definitions as code, outputs, no leaks.
 import assert from "node:assert/strict";
-import {
-  API_TOKEN,
-  MONITOR_DIR,
-  startMonitor,
-} from "../../workers/tools/miniflare.ts";
+import { API_TOKEN, MONITOR_DIR, startMonitor } from "../../workers/tools/miniflare.ts";
 import { DAY, minuteAt, putDefinitions } from "./helpers.ts";
 import { applyMigrations } from "../../workers/tools/migrations.ts";
 import { TargetServer } from "./targets.ts";

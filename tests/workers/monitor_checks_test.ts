@@ -3,15 +3,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { systemClock } from "../../lib/clock/clock.ts";
 import { startMonitor } from "../../workers/tools/miniflare.ts";
-import {
-  DAY,
-  HOUR,
-  MINUTE,
-  minuteAt,
-  putDefinitions,
-  stateRow,
-  states,
-} from "./helpers.ts";
+import { DAY, HOUR, MINUTE, minuteAt, putDefinitions, stateRow, states } from "./helpers.ts";
 import { closedPort, TargetServer, TcpTarget } from "./targets.ts";
 
 const SECRETS = {
@@ -41,8 +33,7 @@ Deno.test("edge monitor checks, state machine and alerts in workerd", async (t) 
   });
   targets.routes.set(
     "/flap",
-    () =>
-      new Response(flapDown ? "down" : "ok", { status: flapDown ? 500 : 200 }),
+    () => new Response(flapDown ? "down" : "ok", { status: flapDown ? 500 : 200 }),
   );
   targets.routes.set("/wrong", () => new Response("status: error"));
   targets.routes.set(
@@ -79,12 +70,9 @@ Deno.test("edge monitor checks, state machine and alerts in workerd", async (t) 
     TELEGRAM_API_URL: `${targets.url}/tg`,
     NTFY_URL: `${targets.url}/ntfy`,
   });
-  const alertsSent = () =>
-    targets.captured.filter((c) => CHANNEL_PATHS.includes(c.path));
+  const alertsSent = () => targets.captured.filter((c) => CHANNEL_PATHS.includes(c.path));
   const slackTexts = () =>
-    targets.captured.filter((c) => c.path === "/slack").map((c) =>
-      JSON.parse(c.body).text
-    );
+    targets.captured.filter((c) => c.path === "/slack").map((c) => JSON.parse(c.body).text);
   const http = (
     id: string,
     path: string,
@@ -312,8 +300,7 @@ Deno.test("edge monitor checks, state machine and alerts in workerd", async (t) 
     await t.step(
       "alert payloads per channel carry no secrets in the wrong places",
       () => {
-        const last = (path: string) =>
-          targets.captured.filter((c) => c.path === path).at(-1)!;
+        const last = (path: string) => targets.captured.filter((c) => c.path === path).at(-1)!;
         const hook = last("/hook");
         const expected = createHmac("sha256", SECRETS.ALERT_WEBHOOK_SECRET)
           .update(hook.body).digest("hex");
@@ -419,9 +406,7 @@ Deno.test("edge monitor checks, state machine and alerts in workerd", async (t) 
         assert.doesNotMatch(text, /svc-|deep/);
         const status = await (await w.fetch("/api/v1/status", { token: null }))
           .json();
-        const svc = status.monitors.find((m: { id: string }) =>
-          m.id === "svc-1"
-        );
+        const svc = status.monitors.find((m: { id: string }) => m.id === "svc-1");
         assert.equal(svc.state, "UNKNOWN");
         assert.equal(svc.stateLabel, "unknown (parent down)");
         const open = await w.db.prepare(

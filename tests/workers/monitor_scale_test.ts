@@ -49,9 +49,7 @@ Deno.test("1,000 monitors complete in one tick within the free plan's subrequest
     assert.ok(report.usage.maxShardPeakConnections <= free.connections);
     assert.ok(report.usage.maxShardD1Queries <= 4);
     assert.ok(report.usage.tickD1Queries <= 16);
-    const hits = [...targets.hits.entries()].filter(([p]) =>
-      p.startsWith("/ok/")
-    ).length;
+    const hits = [...targets.hits.entries()].filter(([p]) => p.startsWith("/ok/")).length;
     assert.equal(hits, 1000, "every target was requested once");
     const results = await w.db.prepare("SELECT count(*) AS n FROM results")
       .first();

@@ -33,9 +33,7 @@ export class TargetServer {
           body,
         });
         const route = this.routes.get(path);
-        return route
-          ? await route(req)
-          : new Response("no such route", { status: 404 });
+        return route ? await route(req) : new Response("no such route", { status: 404 });
       },
     );
   }

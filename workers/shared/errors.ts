@@ -25,9 +25,7 @@ export function jsonError(
   details?: unknown,
 ): Response {
   const body: JsonErrorBody = {
-    error: details === undefined
-      ? { code, message }
-      : { code, message, details },
+    error: details === undefined ? { code, message } : { code, message, details },
   };
   return c.json(body, status);
 }

@@ -1,6 +1,5 @@
 /** Field names whose values are never logged. */
-const SECRET_KEY =
-  /token|secret|authorization|password|webhook|apikey|api_key|cookie/i;
+const SECRET_KEY = /token|secret|authorization|password|webhook|apikey|api_key|cookie/i;
 
 /** Replaces the values of secret-looking keys (recursively) with "[redacted]". */
 export function redact(value: unknown, depth = 0): unknown {

@@ -25,8 +25,7 @@ async function sha256(path: string): Promise<string> {
  */
 export async function ensureWorkersInstalled(): Promise<void> {
   const want = await sha256(`${WORKERS_DIR}/package-lock.json`);
-  const current = () =>
-    existsSync(STAMP) && Deno.readTextFileSync(STAMP).trim() === want;
+  const current = () => existsSync(STAMP) && Deno.readTextFileSync(STAMP).trim() === want;
   if (current()) return;
   const lock = `${WORKERS_DIR}/.install-lock`;
   for (let attempt = 0;; attempt++) {
@@ -64,9 +63,7 @@ export async function ensureWorkersInstalled(): Promise<void> {
       }).output();
     } catch (e) {
       throw new Error(
-        `could not run npm (needed for workers/): ${
-          (e as Error).message
-        }; install Node.js and npm`,
+        `could not run npm (needed for workers/): ${(e as Error).message}; install Node.js and npm`,
       );
     }
     if (!output.success) {

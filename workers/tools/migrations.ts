@@ -53,9 +53,7 @@ export async function applyMigrations(
       r,
     ) => r.name),
   );
-  const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
-    n.endsWith(".sql")
-  ).sort();
+  const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".sql")).sort();
   const applied: string[] = [];
   for (const name of files) {
     if (done.has(name)) continue;

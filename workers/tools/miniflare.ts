@@ -40,9 +40,7 @@ export function buildMonitor(): Promise<string> {
       }).output();
       if (!out.success) {
         throw new Error(
-          `building the monitor failed:\n${
-            new TextDecoder().decode(out.stderr)
-          }`,
+          `building the monitor failed:\n${new TextDecoder().decode(out.stderr)}`,
         );
       }
       return await Deno.readTextFile(`${dir}/index.js`);
@@ -101,8 +99,7 @@ export async function startMonitor(
     durableObjects: { CHECKER: { className: "CheckerShard", useSQLite: true } },
     bindings: { ...config.vars, API_TOKEN, ...bindings },
     handleRuntimeStdio(stdout: Any, stderr: Any) {
-      const collect = (chunk: Any) =>
-        logs.push(...String(chunk).split("\n").filter(Boolean));
+      const collect = (chunk: Any) => logs.push(...String(chunk).split("\n").filter(Boolean));
       stdout.on("data", collect);
       stderr.on("data", collect);
     },
@@ -135,9 +132,7 @@ export async function startMonitor(
       });
       if (result.outcome !== "ok") {
         throw new Error(
-          `scheduled handler failed: ${JSON.stringify(result)}\n${
-            logs.join("\n")
-          }`,
+          `scheduled handler failed: ${JSON.stringify(result)}\n${logs.join("\n")}`,
         );
       }
     },

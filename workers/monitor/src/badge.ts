@@ -24,9 +24,7 @@ function textWidth(text: string): number {
  * ```
  */
 export function renderBadge(m: PublicMonitor, label = m.name): string {
-  const uptime = m.uptime90d === null
-    ? ""
-    : ` · ${(m.uptime90d * 100).toFixed(2)}%`;
+  const uptime = m.uptime90d === null ? "" : ` · ${(m.uptime90d * 100).toFixed(2)}%`;
   const message = `${m.stateLabel}${uptime}`;
   const lw = textWidth(label), mw = textWidth(message), w = lw + mw;
   const color = BADGE_COLORS[m.state];
@@ -35,7 +33,5 @@ export function renderBadge(m: PublicMonitor, label = m.name): string {
   }: ${e(message)}"><title>${e(label)}: ${e(message)}</title>
 <rect width="${lw}" height="20" fill="#555"/><rect x="${lw}" width="${mw}" height="20" fill="${color}"/>
 <g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">
-<text x="${lw / 2}" y="14">${e(label)}</text><text x="${lw + mw / 2}" y="14">${
-    e(message)
-  }</text></g></svg>`;
+<text x="${lw / 2}" y="14">${e(label)}</text><text x="${lw + mw / 2}" y="14">${e(message)}</text></g></svg>`;
 }

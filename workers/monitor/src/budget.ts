@@ -72,9 +72,7 @@ export function limitsFromEnv(
 ): PlanLimits {
   const plan = env.PLAN === "paid" ? PLAN_LIMITS.paid : PLAN_LIMITS.free;
   const override = Number(env.SUBREQUEST_LIMIT);
-  return Number.isInteger(override) && override > 0
-    ? { ...plan, subrequests: override }
-    : plan;
+  return Number.isInteger(override) && override > 0 ? { ...plan, subrequests: override } : plan;
 }
 
 /**

@@ -22,9 +22,7 @@ export async function withRetries(
   budget: CheckBudget,
   attempt: (take: () => boolean) => Promise<Omit<CheckResult, "attempts">>,
 ): Promise<CheckResult> {
-  let result: Omit<CheckResult, "attempts"> = await attempt(() =>
-    budget.first()
-  );
+  let result: Omit<CheckResult, "attempts"> = await attempt(() => budget.first());
   let attempts = result.outcome === "skipped" ? 0 : 1;
   while (result.outcome === "down" && attempts <= retries) {
     const next = await attempt(() => budget.extra());

@@ -90,9 +90,7 @@ export function parseCron(expression: string): CronSchedule {
       `cron "${expression}" must have 5 fields (minute hour day-of-month month day-of-week)`,
     );
   }
-  const [minutes, hours, daysOfMonth, months, dowRaw] = parts.map((p, i) =>
-    parseField(p, FIELDS[i])
-  );
+  const [minutes, hours, daysOfMonth, months, dowRaw] = parts.map((p, i) => parseField(p, FIELDS[i]));
   const daysOfWeek = new Set([...dowRaw].map((d) => d % 7));
   return {
     source: expression,

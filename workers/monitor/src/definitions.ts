@@ -19,9 +19,7 @@ export type ChannelName = (typeof CHANNELS)[number];
 /** `${secret:MONITOR_SECRET_X}` placeholders are resolved from the Worker env at check time. */
 export const SECRET_PLACEHOLDER = /\$\{secret:([A-Za-z0-9_]+)\}/g;
 const withSecretNames = (s: string) =>
-  [...s.matchAll(SECRET_PLACEHOLDER)].every((m) =>
-    /^MONITOR_SECRET_[A-Z0-9_]+$/.test(m[1])
-  );
+  [...s.matchAll(SECRET_PLACEHOLDER)].every((m) => /^MONITOR_SECRET_[A-Z0-9_]+$/.test(m[1]));
 const SecretText = z.string().refine(withSecretNames, {
   message:
     "secret placeholders must look like ${secret:MONITOR_SECRET_NAME} (only MONITOR_SECRET_* env vars)",

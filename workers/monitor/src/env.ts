@@ -1,7 +1,4 @@
-import type {
-  D1Database,
-  DurableObjectNamespace,
-} from "../../shared/platform.ts";
+import type { D1Database, DurableObjectNamespace } from "../../shared/platform.ts";
 import type { NotifyEnv } from "./notify.ts";
 
 /**

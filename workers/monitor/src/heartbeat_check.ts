@@ -29,9 +29,7 @@ export function checkHeartbeat(
       attempts: 1,
     };
   }
-  const what = lastPingAt === null
-    ? "no heartbeat received yet"
-    : "no heartbeat";
+  const what = lastPingAt === null ? "no heartbeat received yet" : "no heartbeat";
   return {
     outcome: "down",
     latencyMs: null,

@@ -78,9 +78,9 @@ export async function judgeResponse(
     const got = readJsonPath(parsed, m.jsonPath.path);
     if (!got.found) return `${m.jsonPath.path} not found in the JSON body`;
     if (!jsonEqual(got.value, m.jsonPath.equals)) {
-      return `${m.jsonPath.path} is ${
-        JSON.stringify(got.value)?.slice(0, 100)
-      }, expected ${JSON.stringify(m.jsonPath.equals).slice(0, 100)}`;
+      return `${m.jsonPath.path} is ${JSON.stringify(got.value)?.slice(0, 100)}, expected ${
+        JSON.stringify(m.jsonPath.equals).slice(0, 100)
+      }`;
     }
   }
   return null;

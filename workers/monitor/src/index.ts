@@ -3,10 +3,7 @@
  * shard Durable Object class. Bundled by `workers/build.ts` (which maps `shared/sockets.ts` to
  * `cloudflare:sockets`).
  */
-import type {
-  ExecutionContext,
-  ScheduledController,
-} from "../../shared/platform.ts";
+import type { ExecutionContext, ScheduledController } from "../../shared/platform.ts";
 import { app } from "./app.ts";
 import type { MonitorEnv } from "./env.ts";
 import { runTick } from "./tick.ts";

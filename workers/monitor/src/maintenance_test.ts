@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  activeMaintenance,
-  maintenanceFor,
-  windowSpan,
-} from "./maintenance.ts";
+import { activeMaintenance, maintenanceFor, windowSpan } from "./maintenance.ts";
 
 const weekly = {
   id: "patch",

@@ -50,8 +50,7 @@ export function renderMetrics(
     `monitor="${escapeLabel(r.definition.id)}",name="${
       escapeLabel(r.definition.name)
     }",type="${r.definition.type}"`;
-  const eff = (r: MonitorRecord) =>
-    effective.get(r.definition.id) ?? r.effective;
+  const eff = (r: MonitorRecord) => effective.get(r.definition.id) ?? r.effective;
   family(
     "strata_monitor_up",
     "gauge",
@@ -71,9 +70,7 @@ export function renderMetrics(
     "gauge",
     "Effective state of the monitor, one series per state (1 for the current one).",
     records.flatMap((r) =>
-      STATES.map((s) =>
-        [`${label(r)},state="${s}"`, eff(r) === s ? 1 : 0] as [string, number]
-      )
+      STATES.map((s) => [`${label(r)},state="${s}"`, eff(r) === s ? 1 : 0] as [string, number])
     ),
   );
   family(

@@ -67,9 +67,7 @@ export function alertLine(e: AlertEvent): string {
 
 /** The plain-text summary of a batch of alerts (one message per channel per tick). */
 export function alertText(events: AlertEvent[], statusUrl?: string): string {
-  const head = events.length === 1
-    ? "strata edge monitor"
-    : `strata edge monitor: ${events.length} changes`;
+  const head = events.length === 1 ? "strata edge monitor" : `strata edge monitor: ${events.length} changes`;
   return [head, ...events.map(alertLine), ...(statusUrl ? [statusUrl] : [])]
     .join("\n");
 }
@@ -156,9 +154,7 @@ export async function buildRequest(
       });
     }
     case "ntfy": {
-      const worst = events.some((e) =>
-        e.kind === "down" || e.kind === "reminder"
-      );
+      const worst = events.some((e) => e.kind === "down" || e.kind === "reminder");
       const headers: Record<string, string> = {
         "content-type": "text/plain; charset=utf-8",
         title: events.length === 1
@@ -195,9 +191,7 @@ export async function deliverAlerts(
   const out: Partial<Record<ChannelName, string>> = {};
   await Promise.all(
     configuredChannels(env).map(async (channel) => {
-      const mine = events.filter((e) =>
-        !e.channels || e.channels.includes(channel)
-      );
+      const mine = events.filter((e) => !e.channels || e.channels.includes(channel));
       if (!mine.length) return;
       if (!take()) {
         out[channel] = "skipped: subrequest budget exhausted";

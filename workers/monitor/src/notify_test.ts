@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  type AlertEvent,
-  alertText,
-  buildRequest,
-  configuredChannels,
-  deliverAlerts,
-} from "./notify.ts";
+import { type AlertEvent, alertText, buildRequest, configuredChannels, deliverAlerts } from "./notify.ts";
 
 const down: AlertEvent = {
   monitorId: "web",

@@ -25,9 +25,7 @@ export function sparkline(points: number[], width = 120, height = 24): string {
   const max = Math.max(...points, 1);
   const step = width / (points.length - 1);
   const coords = points.map((p, i) =>
-    `${(i * step).toFixed(1)},${
-      (height - 2 - (p / max) * (height - 4)).toFixed(1)
-    }`
+    `${(i * step).toFixed(1)},${(height - 2 - (p / max) * (height - 4)).toFixed(1)}`
   );
   return `<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" ` +
     `aria-label="response time, last ${points.length} checks, max ${max} ms"><polyline fill="none" ` +
@@ -36,24 +34,16 @@ export function sparkline(points: number[], width = 120, height = 24): string {
 
 function monitorRow(m: PublicMonitor): string {
   const bars = m.days.map((d) =>
-    `<span class="bar" style="background:${barColor(d.uptime)}" title="${
-      e(d.date)
-    }: ${
+    `<span class="bar" style="background:${barColor(d.uptime)}" title="${e(d.date)}: ${
       d.uptime === null ? "no data" : `${(d.uptime * 100).toFixed(2)}%`
     }"></span>`
   ).join("");
-  const uptime = m.uptime90d === null
-    ? "–"
-    : `${(m.uptime90d * 100).toFixed(2)}%`;
+  const uptime = m.uptime90d === null ? "–" : `${(m.uptime90d * 100).toFixed(2)}%`;
   return `<li class="monitor" data-id="${e(m.id)}" data-state="${e(m.state)}">
-  <div class="head"><span class="dot" style="background:${
-    COLORS[m.state]
-  }"></span>
+  <div class="head"><span class="dot" style="background:${COLORS[m.state]}"></span>
     <strong>${e(m.name)}</strong> <span class="state">${e(m.stateLabel)}</span>
     ${m.target ? `<code class="target">${e(m.target)}</code>` : ""}
-    <span class="meta">${
-    m.latencyMs === null ? "" : `${m.latencyMs} ms · `
-  }${uptime} (90 days)</span>
+    <span class="meta">${m.latencyMs === null ? "" : `${m.latencyMs} ms · `}${uptime} (90 days)</span>
     ${sparkline(m.sparkline)}</div>
   ${m.description ? `<p class="desc">${e(m.description)}</p>` : ""}
   <div class="bars" aria-label="uptime per day, last 90 days">${bars}</div>
@@ -81,22 +71,20 @@ export function renderStatusPage(s: PublicStatus): string {
   const incidents = s.incidents.length
     ? `<ul class="incidents">${
       s.incidents.map((i) =>
-        `<li class="${i.resolvedAt ? "resolved" : "active"}"><strong>${
-          e(i.name)
-        }</strong> down since ${e(i.startedAt)}${
-          i.resolvedAt ? `, resolved ${e(i.resolvedAt)}` : " (ongoing)"
-        }${i.cause ? ` — ${e(i.cause)}` : ""}</li>`
+        `<li class="${i.resolvedAt ? "resolved" : "active"}"><strong>${e(i.name)}</strong> down since ${
+          e(i.startedAt)
+        }${i.resolvedAt ? `, resolved ${e(i.resolvedAt)}` : " (ongoing)"}${
+          i.cause ? ` — ${e(i.cause)}` : ""
+        }</li>`
       ).join("")
     }</ul>`
     : "<p>No incidents in the last 7 days.</p>";
   const maintenance = s.maintenance.length
     ? `<ul class="maintenance">${
       s.maintenance.map((w) =>
-        `<li class="${w.active ? "active" : "upcoming"}"><strong>${
-          e(w.title)
-        }</strong> ${w.active ? "in progress" : "scheduled"}: ${e(w.start)} – ${
-          e(w.end)
-        }${w.recurring ? " (recurring)" : ""}</li>`
+        `<li class="${w.active ? "active" : "upcoming"}"><strong>${e(w.title)}</strong> ${
+          w.active ? "in progress" : "scheduled"
+        }: ${e(w.start)} – ${e(w.end)}${w.recurring ? " (recurring)" : ""}</li>`
       ).join("")
     }</ul>`
     : "<p>No maintenance scheduled.</p>";
@@ -115,9 +103,9 @@ ul{list-style:none;padding:0}.monitor{border-bottom:1px solid #d0d7de;padding:.7
 </style></head>
 <body>
 <h1>${e(s.title)}</h1>
-<div class="overall ${
-    s.overall === "maintenance" ? "maintenance-on" : s.overall
-  }">${HEADLINE[s.overall]}</div>
+<div class="overall ${s.overall === "maintenance" ? "maintenance-on" : s.overall}">${
+    HEADLINE[s.overall]
+  }</div>
 <h2>Services</h2>
 <ul class="monitors">${s.monitors.map(monitorRow).join("\n")}</ul>
 <h2>Incidents</h2>

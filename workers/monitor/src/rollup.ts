@@ -44,8 +44,7 @@ export function rollupStatements(
   );
   if (from >= currentHour) return [];
   const dayFrom = Math.floor(from / DAY) * DAY;
-  const counts =
-    `count(*), sum(outcome = 'up'), sum(outcome = 'degraded'), sum(outcome = 'down'),
+  const counts = `count(*), sum(outcome = 'up'), sum(outcome = 'degraded'), sum(outcome = 'down'),
     coalesce(sum(latency_ms), 0), count(latency_ms), max(latency_ms)`;
   const update =
     `ON CONFLICT (monitor_id, period, start) DO UPDATE SET checks = excluded.checks, up = excluded.up,

@@ -13,11 +13,7 @@ import {
   nextState,
   type Suppression,
 } from "./state.ts";
-import {
-  type CheckedRow,
-  type MonitorRecord,
-  shardWriteStatements,
-} from "./store.ts";
+import { type CheckedRow, type MonitorRecord, shardWriteStatements } from "./store.ts";
 import { checkTcp } from "./tcp_check.ts";
 
 /** One monitor handed to a shard, with what suppresses its alerts right now. */
@@ -58,8 +54,7 @@ export async function runShard(
   env: MonitorEnv,
   req: ShardRequest,
 ): Promise<ShardResponse> {
-  const paid =
-    req.items.filter((i) => i.record.definition.type !== "heartbeat").length;
+  const paid = req.items.filter((i) => i.record.definition.type !== "heartbeat").length;
   const budget = new ShardBudget(req.subrequestLimit, paid);
   const pool = new ConnectionPool(req.concurrency);
   const rows: CheckedRow[] = [];
@@ -112,16 +107,10 @@ export async function runShard(
       attempts: result.attempts,
       ...streaks,
       effective,
-      stateSince: effective !== record.effective || record.stateSince === null
-        ? req.now
-        : record.stateSince,
+      stateSince: effective !== record.effective || record.stateSince === null ? req.now : record.stateSince,
       alertedState: alert.memory.alertedState,
       lastAlertAt: alert.memory.lastAlertAt,
-      incident: !wasDown && isDown
-        ? "open"
-        : wasDown && !isDown
-        ? "close"
-        : null,
+      incident: !wasDown && isDown ? "open" : wasDown && !isDown ? "close" : null,
     });
     response.updates.push({ id: m.id, state: streaks.state, effective });
     if (alert.kind) {

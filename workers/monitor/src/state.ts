@@ -48,20 +48,14 @@ export function nextState(
 ): Streaks {
   if (outcome === "down") {
     const failStreak = prev.failStreak + 1;
-    const state = prev.state === "DOWN" || failStreak >= t.failureThreshold
-      ? "DOWN"
-      : "PENDING";
+    const state = prev.state === "DOWN" || failStreak >= t.failureThreshold ? "DOWN" : "PENDING";
     return { state, failStreak, okStreak: 0, slowStreak: 0 };
   }
   const okStreak = prev.okStreak + 1;
   const slowStreak = outcome === "degraded" ? prev.slowStreak + 1 : 0;
   let state: MachineState;
   if (prev.state === "DOWN") {
-    state = okStreak < t.recoveryThreshold
-      ? "DOWN"
-      : outcome === "degraded"
-      ? "DEGRADED"
-      : "UP";
+    state = okStreak < t.recoveryThreshold ? "DOWN" : outcome === "degraded" ? "DEGRADED" : "UP";
   } else {
     state = slowStreak >= t.failureThreshold ||
         (prev.state === "DEGRADED" && outcome === "degraded")
@@ -119,11 +113,7 @@ export function decideAlert(
     if (state === "UP" && memory.alertedState === null) {
       return { kind: null, memory: { ...memory, alertedState: "UP" } };
     }
-    const kind: AlertKind = state === "DOWN"
-      ? "down"
-      : state === "DEGRADED"
-      ? "degraded"
-      : "up";
+    const kind: AlertKind = state === "DOWN" ? "down" : state === "DEGRADED" ? "degraded" : "up";
     return { kind, memory: { alertedState: state, lastAlertAt: now } };
   }
   if (

@@ -1,12 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  decideAlert,
-  effectiveState,
-  INITIAL,
-  nextState,
-  type Outcome,
-  type Streaks,
-} from "./state.ts";
+import { decideAlert, effectiveState, INITIAL, nextState, type Outcome, type Streaks } from "./state.ts";
 
 const t = { failureThreshold: 3, recoveryThreshold: 2 };
 const run = (outcomes: Outcome[], from: Streaks = INITIAL) =>

@@ -1,9 +1,5 @@
 import type { D1Database } from "../../shared/platform.ts";
-import {
-  activeMaintenance,
-  maintenanceFor,
-  windowSpan,
-} from "./maintenance.ts";
+import { activeMaintenance, maintenanceFor, windowSpan } from "./maintenance.ts";
 import { DAY } from "./rollup.ts";
 import { type EffectiveState, effectiveState } from "./state.ts";
 import { loadMaintenance, loadMonitors } from "./store.ts";
@@ -145,12 +141,10 @@ export async function loadPublicStatus(
 
   const monitors: PublicMonitor[] = visible.map((r) => {
     const m = r.definition;
-    const state = r.lastCheckedAt === null
-      ? "PENDING"
-      : effectiveState(r.state, {
-        maintenance: maintenanceFor(active, m.id),
-        parentDown: downAncestor(m.id, parentOf, states),
-      });
+    const state = r.lastCheckedAt === null ? "PENDING" : effectiveState(r.state, {
+      maintenance: maintenanceFor(active, m.id),
+      parentDown: downAncestor(m.id, parentOf, states),
+    });
     const perDay = dayMap.get(m.id) ?? new Map();
     const bars = Array.from({ length: 90 }, (_, i) => {
       const start = firstDay + i * DAY;
@@ -169,9 +163,7 @@ export async function loadPublicStatus(
       since: iso(r.stateSince),
       lastCheckedAt: iso(r.lastCheckedAt),
       latencyMs: r.lastLatencyMs,
-      uptime90d: known.length
-        ? known.reduce((s, b) => s + b.uptime!, 0) / known.length
-        : null,
+      uptime90d: known.length ? known.reduce((s, b) => s + b.uptime!, 0) / known.length : null,
       days: bars,
       sparkline: sparkMap.get(m.id) ?? [],
     };

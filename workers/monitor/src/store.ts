@@ -1,9 +1,5 @@
 import type { D1Database, D1PreparedStatement } from "../../shared/platform.ts";
-import type {
-  Definitions,
-  MaintenanceDefinition,
-  MonitorDefinition,
-} from "./definitions.ts";
+import type { Definitions, MaintenanceDefinition, MonitorDefinition } from "./definitions.ts";
 import type { EffectiveState, MachineState } from "./state.ts";
 import { newHeartbeatToken, sha256Hex } from "./tokens.ts";
 import { chunk } from "./budget.ts";

@@ -1,28 +1,12 @@
-import {
-  ConnectionPool,
-  limitsFromEnv,
-  SubrequestBudget,
-  TICK_D1_QUERIES,
-  tickBudget,
-} from "./budget.ts";
+import { ConnectionPool, limitsFromEnv, SubrequestBudget, TICK_D1_QUERIES, tickBudget } from "./budget.ts";
 import { chunk } from "./budget.ts";
 import type { MonitorEnv } from "./env.ts";
 import { activeMaintenance, maintenanceFor } from "./maintenance.ts";
-import {
-  type AlertEvent,
-  configuredChannels,
-  deliverAlerts,
-} from "./notify.ts";
+import { type AlertEvent, configuredChannels, deliverAlerts } from "./notify.ts";
 import { HOUR, retentionFromEnv, rollupStatements } from "./rollup.ts";
 import type { ShardItem, ShardRequest, ShardResponse } from "./shard.ts";
 import type { MachineState } from "./state.ts";
-import {
-  getMeta,
-  loadMaintenance,
-  loadMonitors,
-  type MonitorRecord,
-  setMeta,
-} from "./store.ts";
+import { getMeta, loadMaintenance, loadMonitors, type MonitorRecord, setMeta } from "./store.ts";
 import { log } from "../../shared/log.ts";
 
 /** What one tick did; stored in meta `last_tick` and exported by /metrics. */
@@ -136,9 +120,7 @@ export async function runTick(
   const depthOf = depths(records);
 
   const due = records.filter((r) => isDue(r, now))
-    .sort((a, b) =>
-      (a.lastCheckedAt ?? -Infinity) - (b.lastCheckedAt ?? -Infinity)
-    );
+    .sort((a, b) => (a.lastCheckedAt ?? -Infinity) - (b.lastCheckedAt ?? -Infinity));
   const admitted = due.slice(0, plan.capacity);
   const levels = new Map<number, MonitorRecord[]>();
   for (const r of admitted) {

@@ -15,9 +15,7 @@ export type ValidationResult =
 function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
-    out += typeof part === "number"
-      ? `[${part}]`
-      : `${out ? "." : ""}${String(part)}`;
+    out += typeof part === "number" ? `[${part}]` : `${out ? "." : ""}${String(part)}`;
   }
   return out || "(root)";
 }
@@ -121,8 +119,7 @@ export function validateDefinitions(input: unknown): ValidationResult {
     if (oneOff === recurring) {
       errors.push({
         path: at,
-        message:
-          'give either "start" and "end" (one-off) or "cron" and "durationMinutes"',
+        message: 'give either "start" and "end" (one-off) or "cron" and "durationMinutes"',
       });
     } else if (oneOff) {
       if (w.start === undefined) {
@@ -155,7 +152,5 @@ export function validateDefinitions(input: unknown): ValidationResult {
       }
     }
   });
-  return errors.length
-    ? { ok: false, errors }
-    : { ok: true, value: defs, warnings };
+  return errors.length ? { ok: false, errors } : { ok: true, value: defs, warnings };
 }
