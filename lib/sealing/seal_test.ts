@@ -97,17 +97,21 @@ for (const scope of ["strict", "namespace-wide", "cluster-wide"] as SealingScope
       ),
       expectAnno ?? {},
     );
-    const value = sealed.spec.encryptedData.password;
-    const can = (label: string) => tryUnseal(key.privateKey, value, label) === "secret";
-    assert.equal(can(new TextDecoder().decode(encryptionLabel("apps", "db", scope))), true);
-    // Moving the SealedSecret (kubeseal TestRaw matrix): other name / other namespace.
-    assert.equal(
-      can(scope === "strict" ? "apps/other" : scope === "namespace-wide" ? "apps" : ""),
-      true === (scope !== "strict"),
-    );
-    assert.equal(can("elsewhere/db"), false);
-    assert.equal(can("elsewhere"), false);
-    assert.equal(can(""), scope === "cluster-wide");
+    const opens = (s: SealedSecret) =>
+      tryUnseal(key.privateKey, s.spec.encryptedData.password, controllerLabel(s)) === "secret";
+    const moved = (name: string, namespace: string) => ({
+      ...sealed,
+      metadata: { ...sealed.metadata, name, namespace },
+    });
+    // The kubeseal TestRaw matrix, seen from the controller (label from the SealedSecret's own metadata).
+    assert.equal(opens(sealed), true);
+    assert.equal(opens(moved("other", "apps")), scope !== "strict", "renamed");
+    assert.equal(opens(moved("db", "elsewhere")), scope === "cluster-wide", "moved to another namespace");
+    assert.equal(opens(moved("other", "elsewhere")), scope === "cluster-wide");
+    // And the label bytes are the documented ones.
+    const label = { strict: "apps/db", "namespace-wide": "apps", "cluster-wide": "" }[scope];
+    assert.equal(new TextDecoder().decode(encryptionLabel("apps", "db", scope)), label);
+    assert.equal(tryUnseal(key.privateKey, sealed.spec.encryptedData.password, label), "secret");
   });
 }
 
