@@ -1,0 +1,46 @@
+/**
+ * `deno task bench [SCENARIO …] [--json]`: runs the benchmark scenarios and prints their figures.
+ * Figures are ratios measured within one run (this machine is noisy); no test asserts on them.
+ *
+ * Scenarios live in `bench/<name>.ts`, each exporting one function; register it below.
+ */
+import { runWorkersBench } from "./workers.ts";
+
+type Scenario = { describe: string; run: () => Promise<unknown> };
+
+const SCENARIOS: Record<string, Scenario> = {
+  workers: {
+    describe: "edge monitor in workerd: checks/s, CPU per check, monitors per tick per plan",
+    run: () => runWorkersBench(),
+  },
+};
+
+const HELP = `Usage: deno task bench [SCENARIO …] [--json]
+
+Runs every scenario, or the ones named. Scenarios:
+${Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(12)} ${s.describe}`).join("\n")}
+
+  --json   one JSON object per scenario, one per line
+  --help   this text`;
+
+if (import.meta.main) {
+  const args = Deno.args;
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(HELP);
+    Deno.exit(0);
+  }
+  const json = args.includes("--json");
+  const names = args.filter((a) => !a.startsWith("--"));
+  const unknown = names.filter((n) => !(n in SCENARIOS));
+  if (unknown.length) {
+    console.error(`unknown scenario: ${unknown.join(", ")}\n\n${HELP}`);
+    Deno.exit(2);
+  }
+  for (const name of names.length ? names : Object.keys(SCENARIOS)) {
+    const started = performance.now();
+    const result = await SCENARIOS[name].run();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (json) console.log(JSON.stringify({ scenario: name, seconds: Number(seconds), result }));
+    else console.log(`\n== ${name} (${seconds}s)\n${JSON.stringify(result, null, 2)}`);
+  }
+}
