@@ -84,6 +84,11 @@ export interface Step<C extends StepContext = StepContext> {
   /** Virtual-time budget for one attempt. */
   timeoutMs?: number;
   retry?: RetryPolicy;
+  /**
+   * When true and a checkpoint exists, the engine skips `apply` and reuses the checkpoint. Only for
+   * steps whose result cannot drift (generated keys); everything else re-reads real state.
+   */
+  reuseCheckpoint?: boolean;
   /** Reads real state, applies the desired state; must be safe to run again. */
   apply(ctx: C): Promise<StepResult | void>;
   /** Removes what `apply` created. Steps without it have nothing to tear down. */
