@@ -127,7 +127,7 @@ export const ConfigSchema = z.strictObject({
     url: z.string().regex(/^(ssh:\/\/|https:\/\/)\S+$/, { error: "must be an ssh:// or https:// git URL" }),
     branch: z.string().min(1).default("main"),
     path: z.string().min(1).default("flux"),
-    knownHosts: z.string().min(1).optional().describe("known_hosts line(s) of the git host"),
+    knownHosts: z.string().min(1).describe("known_hosts line(s) of the git host: ssh-keyscan HOST"),
   }).optional(),
   sso: z.strictObject({
     provider: z.enum(["authentik"]),

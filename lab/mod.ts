@@ -1,0 +1,125 @@
+/**
+ * The lab runtime: the emulated world that `--lab` and `lab serve` run against. It owns the
+ * persisted world, the scaled clock, the latency profile, the seeded random source, fault
+ * injection per system, and the request trace; it starts every registered emulator.
+ *
+ * Adding an emulator is one entry in {@link LAB_EMULATORS}.
+ *
+ * @example
+ * ```ts
+ * const lab = await openLab({ stateDir: ".strata", config });
+ * await lab.start();
+ * console.log(lab.endpoints());
+ * await lab.close();
+ * ```
+ */
+import { type Clock, ScaledClock } from "../lib/clock/clock.ts";
+import type { ClusterConfig } from "../lib/config/schema.ts";
+import { labAddress } from "./address.ts";
+import { Faults } from "./faults.ts";
+import { type LatencyProfile, PROFILES } from "./profile.ts";
+import { seededRandom } from "./random.ts";
+import { noTrace, type Trace, TraceLog } from "./trace.ts";
+import { LabWorld } from "./world.ts";
+
+/** A running emulator. */
+export interface EmulatorHandle {
+  /** e.g. "proxmox pve1". */
+  name: string;
+  /** URLs or host:port a person can point a real client at. */
+  endpoints: string[];
+  close(): Promise<void>;
+}
+
+/** An emulator the lab can start for a config. */
+export interface LabEmulator {
+  system: string;
+  start(lab: LabRuntime, config: ClusterConfig): Promise<EmulatorHandle[]>;
+}
+
+/** Every emulator the lab starts, in order. Later issues add Proxmox, SSH, Talos, Kubernetes. */
+export const LAB_EMULATORS: LabEmulator[] = [];
+
+/** What the lab world remembers about itself. */
+export interface LabMeta {
+  createdAt: string;
+  cluster: string;
+  runs: { command: string; at: string }[];
+}
+
+export interface LabRuntime {
+  dir: string;
+  world: LabWorld;
+  clock: Clock;
+  profile: LatencyProfile;
+  random: () => number;
+  faults(system: string): Faults;
+  trace: Trace;
+  meta: LabMeta;
+  start(): Promise<void>;
+  endpoints(): EmulatorHandle[];
+  /** Records a command against the world and saves it. */
+  remember(command: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function labDir(stateDir: string): string {
+  return `${stateDir}/lab`;
+}
+
+/** Opens the lab world for a config. Nothing is written until an emulator or `remember` saves. */
+export async function openLab(options: {
+  stateDir: string;
+  config: ClusterConfig;
+  traceFile?: string;
+  emulators?: LabEmulator[];
+}): Promise<LabRuntime> {
+  const { config } = options;
+  const dir = labDir(options.stateDir);
+  const world = await LabWorld.open(dir);
+  const profile = PROFILES[config.lab.profile];
+  const clock = new ScaledClock(config.lab.scale ?? profile.defaultScale);
+  const random = seededRandom(config.lab.seed);
+  const trace = options.traceFile ? new TraceLog(options.traceFile) : noTrace;
+  const faults = new Map<string, Faults>();
+  const meta = world.section<LabMeta>("lab", () => ({
+    createdAt: new Date().toISOString(),
+    cluster: config.cluster.name,
+    runs: [],
+  }));
+  // every address the lab will listen on must map cleanly onto loopback
+  for (const ip of [...config.nodes.map((n) => n.ip), config.network.vip]) labAddress(ip);
+  const handles: EmulatorHandle[] = [];
+  const lab: LabRuntime = {
+    dir,
+    world,
+    clock,
+    profile,
+    random,
+    trace,
+    meta,
+    faults(system) {
+      let f = faults.get(system);
+      if (!f) {
+        const knob = (config.lab.faults as Record<string, object | undefined>)[system] ?? {};
+        faults.set(system, f = new Faults({ seed: config.lab.seed, ...knob }));
+      }
+      return f;
+    },
+    async start() {
+      for (const emulator of options.emulators ?? LAB_EMULATORS) {
+        handles.push(...await emulator.start(lab, config));
+      }
+    },
+    endpoints: () => handles,
+    async remember(command) {
+      meta.runs.push({ command, at: new Date().toISOString() });
+      await world.save();
+    },
+    async close() {
+      for (const h of handles.splice(0).reverse()) await h.close();
+      await trace.close();
+    },
+  };
+  return lab;
+}

@@ -1,0 +1,52 @@
+/**
+ * What a command run hands to layers and preflight checks: the config, the clock, where state
+ * lives, the lab (when `--lab`), and the flags. Layers build their steps from it.
+ */
+import type { Clock } from "../clock/clock.ts";
+import type { ClusterConfig } from "../config/schema.ts";
+import type { ConfigIssue } from "../config/load.ts";
+import type { LayerId, Step } from "../engine/types.ts";
+import type { StateStore } from "../state/store.ts";
+import type { LabRuntime } from "../../lab/mod.ts";
+
+export interface RunFlags {
+  yes: boolean;
+  json: boolean;
+  allowDirty: boolean;
+  skipChecks: string[];
+  trustNewHostKey: boolean;
+  rotateProxmoxTokens: boolean;
+}
+
+export interface RunEnv {
+  config: ClusterConfig;
+  configFile: string;
+  configWarnings: ConfigIssue[];
+  /** `<stateDir>` (default `.strata`); the cluster's state is under `<stateDir>/<cluster>/`. */
+  stateDir: string;
+  clusterDir: string;
+  state: StateStore;
+  clock: Clock;
+  flags: RunFlags;
+  env: Record<string, string | undefined>;
+  /** The emulated world, with `--lab`. */
+  lab?: LabRuntime;
+  /** The address to dial for a configured IP: itself, or its loopback twin in the lab. */
+  dial(ip: string): string;
+}
+
+/** A secret a layer needs from the environment. */
+export interface RequiredEnv {
+  name: string;
+  why: string;
+}
+
+/** One layer: its steps, built from the run environment. */
+export interface LayerDefinition {
+  id: LayerId;
+  name: "persistent-auth" | "infrastructure" | "services" | "configuration";
+  title: string;
+  /** Environment variables the layer's steps read (checked by preflight). */
+  requiredEnv?(env: RunEnv): RequiredEnv[];
+  steps(env: RunEnv): Step[];
+}
