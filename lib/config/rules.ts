@@ -15,6 +15,9 @@ export function checkRules(config: ClusterConfig): { errors: ConfigIssue[]; warn
   const warnings: ConfigIssue[] = [];
   const err = (path: string, message: string, hint?: string) => errors.push({ path, message, hint });
   const net = config.network;
+  if (config.cluster.name === "lab") {
+    err("cluster.name", `"lab" is reserved: the lab world lives in <stateDir>/lab`, "choose another name");
+  }
 
   const subnets = net.subnets.map((s, i) => ({ i, s, cidr: parseCidr(s.cidr) }));
   for (const { i, s, cidr } of subnets) {
