@@ -30,7 +30,7 @@ Deno.test("defaults are filled in", () => {
 });
 
 Deno.test("an even number of control planes is a warning, not an error", () => {
-  const text = Deno.readTextFileSync(example("lab.yaml")).replace(/^  - name: cp-3\n(    .*\n)+/m, "");
+  const text = Deno.readTextFileSync(example("lab.yaml")).replace(/^ {2}- name: cp-3\n( {4}.*\n)+/m, "");
   const { warnings } = parseConfig(text, "lab.yaml");
   assertEquals(warnings.map((w) => w.path), ["nodes"]);
   assert(warnings[0].line, "warning is located");

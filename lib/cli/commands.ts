@@ -1,0 +1,398 @@
+/**
+ * strata's commands. Each takes parsed flags and returns an exit code; errors carry their own
+ * exit code (lib/errors.ts) and are printed by main.ts.
+ */
+import { LabWorld } from "../../lab/world.ts";
+import { labDir } from "../../lab/mod.ts";
+import { layerById, LAYERS, parseLayer } from "../../layers/mod.ts";
+import { configJsonSchema } from "../config/json_schema.ts";
+import { applyLayer, destroyLayer, type EngineOptions, planLayer } from "../engine/run.ts";
+import { LAYER_IDS, type LayerId } from "../engine/types.ts";
+import { ExitCode, InterruptedError, RefusedError, UsageError } from "../errors.ts";
+import { runPreflight } from "../preflight/registry.ts";
+import "../preflight/core.ts";
+import { runSeal } from "../sealing/mod.ts";
+import { encryptText, loadIdentity } from "../state/identity.ts";
+import { acquireLock } from "../state/lock.ts";
+import { writeFileAtomic } from "../state/atomic.ts";
+import type { LayerDefinition } from "../run/env.ts";
+import type { Parsed } from "./args.ts";
+import { openSession, type Session } from "./session.ts";
+
+/** Runs `work` with Ctrl-C / SIGTERM wired to an AbortSignal. */
+async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctl = new AbortController();
+  const onSignal = () => ctl.abort(new InterruptedError());
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    return await work(ctl.signal);
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  }
+}
+
+function engineOptions(session: Session, signal: AbortSignal): EngineOptions {
+  const { env } = session;
+  return {
+    clock: env.clock,
+    state: env.state,
+    reporter: session.reporter,
+    signal,
+    random: env.lab?.random,
+    limits: (resource) =>
+      resource.startsWith("proxmox-host:") ? env.config.proxmox.vmCreateConcurrency : undefined,
+    graceMs: 30_000,
+  };
+}
+
+/** `--start-from` / `--only` → the layers to apply, in order. */
+export function selectLayers(flags: Parsed): LayerDefinition[] {
+  const only = flags.only as string | undefined;
+  const from = flags["start-from"] as string | undefined;
+  if (only && from) throw new UsageError("--only and --start-from cannot be combined");
+  if (only) return [layerById(parseLayer(only, "--only"))];
+  const start = from ? LAYER_IDS.indexOf(parseLayer(from, "--start-from")) : 0;
+  return LAYERS.slice(start);
+}
+
+async function preflight(session: Session, layers: LayerDefinition[]): Promise<boolean> {
+  const { ok } = await runPreflight({ env: session.env, layers }, session.reporter);
+  return ok;
+}
+
+function finish(session: Session, started: number, exitCode: number, next?: string): number {
+  session.reporter.event({
+    type: "run.finished",
+    ok: exitCode === 0,
+    durationMs: session.env.clock.now() - started,
+    exitCode,
+    next,
+  });
+  return exitCode;
+}
+
+export async function bootstrap(flags: Parsed): Promise<number> {
+  const layers = selectLayers(flags);
+  const session = await openSession(flags);
+  const { env, reporter } = session;
+  const started = env.clock.now();
+  try {
+    reporter.event({
+      type: "run.started",
+      command: "bootstrap",
+      layers: layers.map((l) => l.id),
+      at: started,
+    });
+    if (!await preflight(session, layers)) {
+      return finish(session, started, ExitCode.preflight, "fix the failed checks above, or --skip-check=ID");
+    }
+    const release = acquireLock(`${env.clusterDir}/lock`, "bootstrap");
+    try {
+      if (session.lab) {
+        await session.lab.start();
+        await session.lab.remember("bootstrap");
+      }
+      return await interruptible(async (signal) => {
+        for (const layer of layers) {
+          const outcome = await applyLayer(
+            { id: layer.id, steps: layer.steps(env) },
+            engineOptions(session, signal),
+          );
+          if (!outcome.ok) {
+            const code = outcome.interrupted ? ExitCode.interrupted : ExitCode.stepFailed;
+            const rest = `--start-from=${layer.name}${session.lab ? " --lab" : ""}`;
+            return finish(
+              session,
+              started,
+              code,
+              `re-run \`deno task bootstrap ${rest}\`; done steps are kept`,
+            );
+          }
+        }
+        return finish(session, started, ExitCode.ok, `deno task status${session.lab ? " --lab" : ""}`);
+      });
+    } finally {
+      release();
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+/** Which layers `destroy --from=LAYER` tears down, 03 first. */
+export function destroyOrder(fromFlag: string | undefined, includingAuth: boolean): LayerId[] {
+  if (!fromFlag) {
+    throw new UsageError("destroy needs --from=LAYER", "e.g. --from=infrastructure (keeps layer 00)");
+  }
+  const from = parseLayer(fromFlag, "--from");
+  const start = Math.max(LAYER_IDS.indexOf(from), includingAuth ? 0 : 1);
+  return LAYER_IDS.slice(start).reverse();
+}
+
+export async function destroy(flags: Parsed): Promise<number> {
+  const includingAuth = flags["including-persistent-auth"] === true;
+  const from = flags.from as string | undefined;
+  const order = destroyOrder(from, includingAuth);
+  if (from && parseLayer(from, "--from") === "00-persistent-auth" && !includingAuth) {
+    throw new RefusedError(
+      "destroying layer 00 (persistent-auth) needs --including-persistent-auth",
+      "it holds the keys every sealed secret and client depends on; add the flag and --confirm=<cluster name>",
+    );
+  }
+  const session = await openSession(flags);
+  const { env, reporter } = session;
+  const started = env.clock.now();
+  try {
+    if (order.includes("00-persistent-auth")) {
+      const name = env.config.cluster.name;
+      let typed = flags.confirm as string | undefined;
+      if (typed === undefined && Deno.stdin.isTerminal()) {
+        typed =
+          prompt(`Destroying layer 00 deletes the keys of cluster "${name}". Type its name to confirm:`) ??
+            undefined;
+      }
+      if (typed !== name) {
+        throw new RefusedError(
+          `layer 00 was not destroyed: the cluster name was not confirmed${
+            typed ? ` ("${typed}" ≠ "${name}")` : ""
+          }`,
+          `pass --confirm=${name} (or type it at the prompt); --yes alone is not enough`,
+        );
+      }
+    }
+    reporter.event({ type: "run.started", command: "destroy", layers: order, at: started });
+    const release = acquireLock(`${env.clusterDir}/lock`, "destroy");
+    try {
+      if (session.lab) {
+        await session.lab.start();
+        await session.lab.remember("destroy");
+      }
+      return await interruptible(async (signal) => {
+        for (const id of order) {
+          const layer = layerById(id);
+          if (id === "00-persistent-auth") await backupPersistentAuth(session);
+          const outcome = await destroyLayer(
+            { id, steps: layer.steps(env) },
+            { ...engineOptions(session, signal), allowProtected: id === "00-persistent-auth" },
+          );
+          if (!outcome.ok) {
+            return finish(session, started, outcome.interrupted ? ExitCode.interrupted : ExitCode.stepFailed);
+          }
+        }
+        return finish(
+          session,
+          started,
+          ExitCode.ok,
+          order.includes("00-persistent-auth") ? undefined : "layer 00 was kept",
+        );
+      });
+    } finally {
+      release();
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+/** Writes an age-encrypted copy of layer 00's state before it is destroyed; prints its path. */
+async function backupPersistentAuth(session: Session): Promise<void> {
+  const { env } = session;
+  const doc = env.state.layer("00-persistent-auth");
+  if (!doc) return;
+  const identity = await loadIdentity({ create: true, env: env.env });
+  const path = `${env.clusterDir}/backups/00-persistent-auth-${
+    new Date().toISOString().replace(/[:.]/g, "-")
+  }.json.age`;
+  await writeFileAtomic(path, await encryptText(identity!.recipient, JSON.stringify(doc)));
+  session.reporter.event({
+    type: "notice",
+    level: "warn",
+    message: `layer 00 backed up (age-encrypted) to ${path}`,
+  });
+}
+
+export async function plan(flags: Parsed): Promise<number> {
+  const session = await openSession(flags);
+  try {
+    const result: Record<string, Record<string, unknown>> = {};
+    for (const layer of selectLayers(flags)) {
+      result[layer.id] = await planLayer(
+        { id: layer.id, steps: layer.steps(session.env) },
+        engineOptions(session, new AbortController().signal),
+      );
+    }
+    if (flags.json) console.log(JSON.stringify({ plan: result }));
+    else {
+      for (const [layer, steps] of Object.entries(result)) {
+        console.log(`${layer}${Object.keys(steps).length ? "" : ": nothing to do (no steps yet)"}`);
+        for (
+          const changes of Object.values(steps) as { action: string; resource: string; detail?: string }[][]
+        ) {
+          for (const c of changes) {
+            console.log(`  ${c.action.padEnd(6)} ${c.resource}${c.detail ? ` (${c.detail})` : ""}`);
+          }
+        }
+      }
+    }
+    return ExitCode.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+export async function status(flags: Parsed): Promise<number> {
+  const session = await openSession(flags);
+  try {
+    const { state } = session.env;
+    const layers = LAYERS.map((l) => {
+      const doc = state.layer(l.id);
+      return {
+        layer: l.id,
+        applied: doc?.completedAt !== undefined,
+        completedAt: doc?.completedAt ? new Date(doc.completedAt).toISOString() : undefined,
+        steps: Object.fromEntries(
+          Object.entries(doc?.steps ?? {}).map(([id, r]) => [id, {
+            at: new Date(r.at).toISOString(),
+            output: r.output,
+          }]),
+        ),
+      };
+    });
+    const lab = session.lab
+      ? { dir: session.lab.dir, createdAt: session.lab.meta.createdAt, runs: session.lab.meta.runs.length }
+      : undefined;
+    if (flags.json) console.log(JSON.stringify({ cluster: session.env.config.cluster.name, layers, lab }));
+    else {
+      console.log(`cluster ${session.env.config.cluster.name} (state ${session.env.clusterDir})`);
+      for (const l of layers) {
+        console.log(`  ${l.layer.padEnd(19)} ${l.applied ? `applied ${l.completedAt}` : "not applied"}`);
+        for (const [id, s] of Object.entries(l.steps)) {
+          const out = Object.entries(s.output).map(([k, v]) => `${k}=${summarize(v)}`).join(" ");
+          console.log(`    ${id}  ${s.at}  ${out}`);
+        }
+      }
+      if (lab) console.log(`lab world ${lab.dir}: created ${lab.createdAt}, ${lab.runs} run(s) recorded`);
+    }
+    return ExitCode.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+function summarize(v: unknown): string {
+  const s = typeof v === "string" ? v : JSON.stringify(v);
+  const first = s.split("\n")[0];
+  return first.length > 60 || s.includes("\n") ? `${first.slice(0, 57)}…` : first;
+}
+
+export async function preflightOnly(flags: Parsed): Promise<number> {
+  const layers = selectLayers(flags);
+  const session = await openSession(flags);
+  try {
+    const started = session.env.clock.now();
+    session.reporter.event({
+      type: "run.started",
+      command: "preflight",
+      layers: layers.map((l) => l.id),
+      at: started,
+    });
+    const ok = await preflight(session, layers);
+    return finish(session, started, ok ? ExitCode.ok : ExitCode.preflight);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Public artifacts, by path under the render folder. Later issues add theirs. */
+export async function render(flags: Parsed): Promise<number> {
+  const out = flags.out as string | undefined;
+  if (!out) throw new UsageError("render needs --out DIR");
+  const session = await openSession(flags);
+  try {
+    const { state } = session.env;
+    const files: Record<string, string> = {};
+    const cert = state.step("auth.sealed-secrets-key")?.output.certificate;
+    if (typeof cert === "string") files["auth/sealed-secrets.crt"] = cert;
+    const pub = state.step("auth.flux-deploy-key")?.output.publicKey;
+    if (typeof pub === "string") files["auth/flux-deploy-key.pub"] = pub.endsWith("\n") ? pub : pub + "\n";
+    files["config.json"] = JSON.stringify(session.env.config, null, 2) + "\n";
+    for (const [path, text] of Object.entries(files)) {
+      await writeFileAtomic(`${out}/${path}`, text, { mode: 0o644 });
+    }
+    if (flags.json) console.log(JSON.stringify({ out, files: Object.keys(files) }));
+    else {console.log(`wrote ${Object.keys(files).length} file(s) to ${out}:\n${
+        Object.keys(files).map((f) => `  ${f}`).join("\n")
+      }`);}
+    if (!files["auth/sealed-secrets.crt"] && !flags.json) {
+      console.log("note: layer 00 has not run yet, so auth/ public keys are not rendered");
+    }
+    return ExitCode.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+export function schema(): Promise<number> {
+  console.log(JSON.stringify(configJsonSchema(), null, 2));
+  return Promise.resolve(ExitCode.ok);
+}
+
+export async function lab(flags: Parsed, rest: string[]): Promise<number> {
+  const action = rest[0];
+  if (action === "reset") {
+    const dir = labDir(
+      (flags["state-dir"] as string | undefined) ?? Deno.env.get("STRATA_STATE_DIR") ?? ".strata",
+    );
+    await LabWorld.reset(dir);
+    console.log(`lab world ${dir} wiped`);
+    return ExitCode.ok;
+  }
+  if (action !== "serve") {
+    throw new UsageError(`lab: unknown action "${action ?? ""}"`, "use `lab serve` or `lab reset`");
+  }
+  const session = await openSession({ ...flags, lab: true });
+  try {
+    await session.lab!.start();
+    await session.lab!.remember("lab serve");
+    const handles = session.lab!.endpoints();
+    const list = handles.map((h) => ({ name: h.name, endpoints: h.endpoints }));
+    if (flags.json) console.log(JSON.stringify({ world: session.lab!.dir, emulators: list }));
+    else {
+      console.log(`lab world ${session.lab!.dir} (profile ${session.lab!.profile.name})`);
+      if (!list.length) console.log("  no emulators are registered yet");
+      for (const h of list) console.log(`  ${h.name.padEnd(24)} ${h.endpoints.join("  ")}`);
+      console.log("Ctrl-C stops the lab.");
+    }
+    await interruptible((signal) =>
+      new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }))
+    );
+    return ExitCode.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+export async function seal(_flags: Parsed, rest: string[], rawArgs: string[]): Promise<number> {
+  void rest;
+  return await runSeal(rawArgs, {
+    stdin: Deno.stdin.readable,
+    stdout: Deno.stdout.writable,
+    stderr: Deno.stderr.writable,
+    defaultCert: async () => {
+      const session = await openSession({});
+      try {
+        const cert = session.env.state.step("auth.sealed-secrets-key")?.output.certificate;
+        if (typeof cert !== "string") {
+          throw new UsageError(
+            "no sealed-secrets certificate in state: layer 00 has not run",
+            "run `deno task bootstrap --only=persistent-auth`, or pass --cert FILE",
+          );
+        }
+        return cert;
+      } finally {
+        await session.close();
+      }
+    },
+  });
+}

@@ -1,0 +1,206 @@
+import { assert, assertEquals } from "../testing.ts";
+import { ROOT, snapshot, strata, strataCommand, tempWorkdir } from "./run.ts";
+
+const COMMANDS: Record<string, string[]> = {
+  bootstrap: [
+    "--config",
+    "--start-from",
+    "--only",
+    "--lab",
+    "--yes",
+    "--json",
+    "--skip-check",
+    "--allow-dirty",
+  ],
+  destroy: ["--from", "--including-persistent-auth", "--confirm", "--yes", "--lab"],
+  plan: ["--config", "--lab"],
+  status: ["--lab", "--json"],
+  preflight: ["--lab", "--skip-check"],
+  render: ["--out", "--config"],
+  schema: [],
+  lab: ["serve", "reset"],
+  seal: ["--cert", "--scope", "--raw"],
+};
+
+Deno.test("every command has --help that names its flags and the exit codes", async () => {
+  const cwd = await tempWorkdir();
+  for (const [command, flags] of Object.entries(COMMANDS)) {
+    const r = await strata(cwd, command, "--help");
+    assertEquals(r.code, 0, `${command} --help`);
+    for (const f of flags) assert(r.stdout.includes(f), `${command} --help lacks ${f}:\n${r.stdout}`);
+  }
+  const top = await strata(cwd, "--help");
+  assertEquals(top.code, 0);
+  for (const command of Object.keys(COMMANDS)) assert(top.stdout.includes(command));
+  assert(top.stdout.includes("130 interrupted"));
+  await Deno.remove(cwd, { recursive: true });
+});
+
+Deno.test("usage errors exit 2: no command, unknown command, unknown flag, bad layer", async () => {
+  const cwd = await tempWorkdir();
+  assertEquals((await strata(cwd)).code, 2);
+  assertEquals((await strata(cwd, "bootsrap")).code, 2);
+  const typo = await strata(cwd, "bootstrap", "--lab", "--cofig", "x");
+  assertEquals(typo.code, 2);
+  assert(typo.stderr.includes("did you mean --config?"), typo.stderr);
+  const layer = await strata(cwd, "bootstrap", "--lab", "--only=networking");
+  assertEquals(layer.code, 2);
+  assert(layer.stderr.includes("persistent-auth"), layer.stderr);
+  assertEquals(Object.keys(snapshot(`${cwd}/.strata`)), []);
+  await Deno.remove(cwd, { recursive: true });
+});
+
+Deno.test("a bad config exits 2 and writes nothing: no state, no lock, no lab world", async () => {
+  const cwd = await tempWorkdir();
+  const corpus = `${ROOT}tests/config/malformed`;
+  for (
+    const name of ["duplicate-vmid.yaml", "vip-is-node.yaml", "typo-node-key.yaml", "not-a-mapping.yaml"]
+  ) {
+    for (const command of ["bootstrap", "preflight", "status", "destroy"]) {
+      const args = [
+        command,
+        "--lab",
+        "--config",
+        `${corpus}/${name}`,
+        ...(command === "destroy" ? ["--from=03"] : []),
+      ];
+      const r = await strata(cwd, ...args);
+      assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert(/:\d+:\d+: /.test(r.stderr), `no line:column in ${r.stderr}`);
+    }
+  }
+  assertEquals([...Deno.readDirSync(cwd)].map((e) => e.name), ["home"]);
+  assertEquals(Object.keys(snapshot(`${cwd}/home`)), [], "no age identity was created");
+  await Deno.remove(cwd, { recursive: true });
+});
+
+Deno.test("bootstrap --lab runs preflight and every layer; a re-run changes nothing; --json parses", async () => {
+  const cwd = await tempWorkdir();
+  const first = await strata(cwd, "bootstrap", "--lab");
+  assertEquals(first.code, 0, first.stderr + first.stdout);
+  for (
+    const part of [
+      "preflight:",
+      "pass  config",
+      "layer 00-persistent-auth",
+      "layer 03-configuration",
+      "Summary",
+    ]
+  ) {
+    assert(first.stdout.includes(part), `missing ${part}:\n${first.stdout}`);
+  }
+  assert(first.stdout.includes("back it up"), "tells the user to back up the new age identity");
+  const again = await strata(cwd, "bootstrap", "--lab", "--json");
+  assertEquals(again.code, 0, again.stderr);
+  const events = again.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const finished = events.filter((e) => e.type === "step.finished");
+  assert(finished.length === 3 && finished.every((e) => e.changed === false), JSON.stringify(finished));
+  assertEquals(events.at(-1).type, "run.finished");
+  const status = await strata(cwd, "status", "--lab", "--json");
+  const doc = JSON.parse(status.stdout);
+  assert(doc.layers[0].applied && doc.layers[0].steps["auth.talos-secrets"]);
+  assertEquals(doc.lab.runs, 2, "the lab world remembers both runs across commands");
+  // no private key material in plain text anywhere in the state
+  for (const [file, text] of Object.entries(snapshot(`${cwd}/.strata`))) {
+    assert(!/PRIVATE KEY/.test(text), `${file} holds a private key in plain text`);
+  }
+  await Deno.remove(cwd, { recursive: true });
+});
+
+Deno.test("destroy keeps layer 00 unless asked and confirmed; refusals exit 4 and change nothing", async () => {
+  const cwd = await tempWorkdir();
+  assertEquals((await strata(cwd, "bootstrap", "--lab", "--only=00")).code, 0);
+  const before = snapshot(`${cwd}/.strata`);
+  for (
+    const args of [
+      ["--from=persistent-auth"],
+      ["--from=00", "--including-persistent-auth", "--yes"],
+      ["--from=00", "--including-persistent-auth", "--confirm=wrong-name"],
+    ]
+  ) {
+    const r = await strata(cwd, "destroy", "--lab", ...args);
+    assertEquals(r.code, 4, `${args.join(" ")}: ${r.stderr}`);
+    assertEquals(snapshot(`${cwd}/.strata`), before, `${args.join(" ")} changed state`);
+  }
+  assertEquals((await strata(cwd, "destroy", "--lab", "--from=infrastructure")).code, 0);
+  const kept = JSON.parse((await strata(cwd, "status", "--lab", "--json")).stdout);
+  assert(kept.layers[0].applied, "layer 00 survives destroy --from=infrastructure");
+  const gone = await strata(
+    cwd,
+    "destroy",
+    "--lab",
+    "--from=00",
+    "--including-persistent-auth",
+    "--confirm=strata-lab",
+  );
+  assertEquals(gone.code, 0, gone.stderr);
+  assert(gone.stdout.includes("backed up"), gone.stdout);
+  const after = JSON.parse((await strata(cwd, "status", "--lab", "--json")).stdout);
+  assert(!after.layers[0].applied);
+  assert(
+    Object.keys(snapshot(`${cwd}/.strata/strata-lab/backups`)).length === 1,
+    "an encrypted backup was written",
+  );
+  await Deno.remove(cwd, { recursive: true });
+});
+
+Deno.test("preflight failure exits 3 before anything is touched", async () => {
+  const cwd = await tempWorkdir();
+  await Deno.mkdir(`${cwd}/.strata/strata-lab`, { recursive: true });
+  // a live process holds the lock: this test's own pid
+  Deno.writeTextFileSync(
+    `${cwd}/.strata/strata-lab/lock`,
+    JSON.stringify({ pid: Deno.pid, host: Deno.hostname(), startedAt: "now", command: "bootstrap" }),
+  );
+  const r = await strata(cwd, "bootstrap", "--lab");
+  assertEquals(r.code, 3, r.stdout + r.stderr);
+  assert(r.stdout.includes("FAIL  lock"), r.stdout);
+  assertEquals(Object.keys(snapshot(`${cwd}/.strata/strata-lab`)), [`${cwd}/.strata/strata-lab/lock`]);
+  const skipped = await strata(cwd, "preflight", "--lab", "--skip-check=lock", "--json");
+  assertEquals(skipped.code, 0);
+  assert(skipped.stdout.includes('"skipped by --skip-check=lock"'));
+  await Deno.remove(cwd, { recursive: true });
+});
+
+Deno.test("Ctrl-C during bootstrap exits 130 and keeps what was done", async () => {
+  const cwd = await tempWorkdir();
+  const child = strataCommand(cwd, ["bootstrap", "--lab"]).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("start   auth.")) seen += (await reader.read()).value ?? "";
+  child.kill("SIGINT");
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  await child.stderr.cancel();
+  const { code } = await child.status;
+  assertEquals(code, 130, seen);
+  assert(!seen.includes("layer 01-infrastructure (0 steps)"), "no layer started after Ctrl-C");
+  await Deno.remove(cwd, { recursive: true });
+});
+
+Deno.test("schema prints a JSON Schema; render writes public artifacts only", async () => {
+  const cwd = await tempWorkdir();
+  const schema = JSON.parse((await strata(cwd, "schema")).stdout);
+  assert(schema.properties.nodes && schema.title);
+  await strata(cwd, "bootstrap", "--lab", "--only=persistent-auth");
+  const r = await strata(cwd, "render", "--lab", "--out", `${cwd}/out`);
+  assertEquals(r.code, 0, r.stderr);
+  const files = snapshot(`${cwd}/out`);
+  assert(files[`${cwd}/out/auth/sealed-secrets.crt`].startsWith("-----BEGIN CERTIFICATE-----"));
+  assert(files[`${cwd}/out/auth/flux-deploy-key.pub`].startsWith("ssh-ed25519 "));
+  for (const text of Object.values(files)) assert(!text.includes("PRIVATE KEY"));
+  await Deno.remove(cwd, { recursive: true });
+});
+
+Deno.test("lab reset wipes the lab world but not the cluster state", async () => {
+  const cwd = await tempWorkdir();
+  await strata(cwd, "bootstrap", "--lab", "--only=00");
+  assert(Deno.statSync(`${cwd}/.strata/lab/world.json`).isFile);
+  assertEquals((await strata(cwd, "lab", "reset")).code, 0);
+  assertEquals(snapshot(`${cwd}/.strata/lab`), {});
+  assert(Deno.statSync(`${cwd}/.strata/strata-lab/layers/00-persistent-auth.json`).isFile);
+  await Deno.remove(cwd, { recursive: true });
+});
