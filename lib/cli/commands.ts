@@ -32,6 +32,24 @@ async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Prom
   }
 }
 
+/** Takes the state lock, starts the lab's emulators, and runs `work` interruptibly. */
+async function underLock(
+  session: Session,
+  command: string,
+  work: (signal: AbortSignal) => Promise<number>,
+): Promise<number> {
+  const release = acquireLock(`${session.env.clusterDir}/lock`, command);
+  try {
+    if (session.lab) {
+      await session.lab.start();
+      await session.lab.remember(command);
+    }
+    return await interruptible(work);
+  } finally {
+    release();
+  }
+}
+
 function engineOptions(session: Session, signal: AbortSignal): EngineOptions {
   const { env } = session;
   return {
@@ -87,34 +105,25 @@ export async function bootstrap(flags: Parsed): Promise<number> {
     if (!await preflight(session, layers)) {
       return finish(session, started, ExitCode.preflight, "fix the failed checks above, or --skip-check=ID");
     }
-    const release = acquireLock(`${env.clusterDir}/lock`, "bootstrap");
-    try {
-      if (session.lab) {
-        await session.lab.start();
-        await session.lab.remember("bootstrap");
-      }
-      return await interruptible(async (signal) => {
-        for (const layer of layers) {
-          const outcome = await applyLayer(
-            { id: layer.id, steps: layer.steps(env) },
-            engineOptions(session, signal),
+    return await underLock(session, "bootstrap", async (signal) => {
+      for (const layer of layers) {
+        const outcome = await applyLayer(
+          { id: layer.id, steps: layer.steps(env) },
+          engineOptions(session, signal),
+        );
+        if (!outcome.ok) {
+          const code = outcome.interrupted ? ExitCode.interrupted : ExitCode.stepFailed;
+          const rest = `--start-from=${layer.name}${session.lab ? " --lab" : ""}`;
+          return finish(
+            session,
+            started,
+            code,
+            `re-run \`deno task bootstrap ${rest}\`; done steps are kept`,
           );
-          if (!outcome.ok) {
-            const code = outcome.interrupted ? ExitCode.interrupted : ExitCode.stepFailed;
-            const rest = `--start-from=${layer.name}${session.lab ? " --lab" : ""}`;
-            return finish(
-              session,
-              started,
-              code,
-              `re-run \`deno task bootstrap ${rest}\`; done steps are kept`,
-            );
-          }
         }
-        return finish(session, started, ExitCode.ok, `deno task status${session.lab ? " --lab" : ""}`);
-      });
-    } finally {
-      release();
-    }
+      }
+      return finish(session, started, ExitCode.ok, `deno task status${session.lab ? " --lab" : ""}`);
+    });
   } finally {
     await session.close();
   }
@@ -162,34 +171,25 @@ export async function destroy(flags: Parsed): Promise<number> {
       }
     }
     reporter.event({ type: "run.started", command: "destroy", layers: order, at: started });
-    const release = acquireLock(`${env.clusterDir}/lock`, "destroy");
-    try {
-      if (session.lab) {
-        await session.lab.start();
-        await session.lab.remember("destroy");
-      }
-      return await interruptible(async (signal) => {
-        for (const id of order) {
-          const layer = layerById(id);
-          if (id === "00-persistent-auth") await backupPersistentAuth(session);
-          const outcome = await destroyLayer(
-            { id, steps: layer.steps(env) },
-            { ...engineOptions(session, signal), allowProtected: id === "00-persistent-auth" },
-          );
-          if (!outcome.ok) {
-            return finish(session, started, outcome.interrupted ? ExitCode.interrupted : ExitCode.stepFailed);
-          }
-        }
-        return finish(
-          session,
-          started,
-          ExitCode.ok,
-          order.includes("00-persistent-auth") ? undefined : "layer 00 was kept",
+    return await underLock(session, "destroy", async (signal) => {
+      for (const id of order) {
+        const layer = layerById(id);
+        if (id === "00-persistent-auth") await backupPersistentAuth(session);
+        const outcome = await destroyLayer(
+          { id, steps: layer.steps(env) },
+          { ...engineOptions(session, signal), allowProtected: id === "00-persistent-auth" },
         );
-      });
-    } finally {
-      release();
-    }
+        if (!outcome.ok) {
+          return finish(session, started, outcome.interrupted ? ExitCode.interrupted : ExitCode.stepFailed);
+        }
+      }
+      return finish(
+        session,
+        started,
+        ExitCode.ok,
+        order.includes("00-persistent-auth") ? undefined : "layer 00 was kept",
+      );
+    });
   } finally {
     await session.close();
   }
