@@ -9,6 +9,7 @@ import { configJsonSchema } from "../config/json_schema.ts";
 import { applyLayer, destroyLayer, type EngineOptions, planLayer } from "../engine/run.ts";
 import { LAYER_IDS, type LayerId } from "../engine/types.ts";
 import { ExitCode, InterruptedError, RefusedError, UsageError } from "../errors.ts";
+import { exportPersistentAuth, importPersistentAuth } from "../auth/transfer.ts";
 import { runPreflight } from "../preflight/registry.ts";
 import "../preflight/core.ts";
 import { runSeal } from "../sealing/mod.ts";
@@ -395,4 +396,69 @@ export async function seal(_flags: Parsed, rest: string[], rawArgs: string[]): P
       }
     },
   });
+}
+
+export async function auth(flags: Parsed, rest: string[]): Promise<number> {
+  const [action, file] = rest;
+  const passphraseEnv = flags["passphrase-env"] as string | undefined;
+  const passphrase = () => {
+    const value = Deno.env.get(passphraseEnv!);
+    if (!value) {
+      throw new UsageError(`--passphrase-env: $${passphraseEnv} is empty`, `export ${passphraseEnv}=…`);
+    }
+    return value;
+  };
+  if (action === "export") {
+    const out = flags.out as string | undefined;
+    const recipient = flags.recipient as string | undefined;
+    if (!out) throw new UsageError("auth export needs --out FILE");
+    if (!recipient === !passphraseEnv) {
+      throw new UsageError("auth export needs exactly one of --recipient=AGE1… or --passphrase-env=VAR");
+    }
+    const session = await openSession(flags);
+    try {
+      const text = await exportPersistentAuth(
+        session.env.state,
+        session.env.config.cluster.name,
+        recipient ? { recipient } : { passphrase: passphrase() },
+      );
+      await writeFileAtomic(out, text);
+      console.log(`layer 00 of ${session.env.config.cluster.name} exported (age-encrypted) to ${out}`);
+      return ExitCode.ok;
+    } finally {
+      await session.close();
+    }
+  }
+  if (action === "import") {
+    if (!file) throw new UsageError("auth import needs FILE");
+    const identityFile = flags.identity as string | undefined;
+    if (!identityFile === !passphraseEnv) {
+      throw new UsageError("auth import needs exactly one of --identity=FILE or --passphrase-env=VAR");
+    }
+    const session = await openSession(flags);
+    try {
+      const unlock = identityFile
+        ? {
+          identity: (await Deno.readTextFile(identityFile)).split("\n").find((l) =>
+            l.startsWith("AGE-SECRET-KEY-1")
+          ) ??
+            "",
+        }
+        : { passphrase: passphrase() };
+      const ids = await importPersistentAuth(
+        session.env.state,
+        session.env.config.cluster.name,
+        await Deno.readTextFile(file),
+        unlock,
+      );
+      console.log(`imported ${ids.length} layer-00 item(s): ${ids.join(", ")}`);
+      return ExitCode.ok;
+    } finally {
+      await session.close();
+    }
+  }
+  throw new UsageError(
+    `auth: unknown action "${action ?? ""}"`,
+    "use `auth export --out FILE` or `auth import FILE`",
+  );
 }

@@ -125,6 +125,24 @@ const COMMANDS: Record<string, Command> = {
     flags: common,
     run: (f, rest) => commands.lab(f as never, rest),
   },
+  auth: {
+    summary: "auth export: layer 00 to an age-encrypted file; auth import: read it on another machine",
+    usage: "auth export --out FILE (--recipient=AGE1… | --passphrase-env=VAR) | auth import FILE " +
+      "(--identity=FILE | --passphrase-env=VAR)",
+    flags: {
+      ...common,
+      out: { type: "string", value: "FILE", help: "export: where to write" },
+      recipient: { type: "string", value: "AGE1…", help: "export: encrypt to this age public key" },
+      identity: { type: "string", value: "FILE", help: "import: age identity file that decrypts the export" },
+      "passphrase-env": {
+        type: "string",
+        value: "VAR",
+        help: "use the passphrase in this environment variable",
+      },
+    },
+    details: "Imports are refused (exit 4) when this machine already holds a different layer 00.",
+    run: (f, rest) => commands.auth(f as never, rest),
+  },
   seal: {
     summary: "seal a Kubernetes Secret into a SealedSecret (kubeseal-compatible)",
     usage:

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, string[]> = {
   schema: [],
   lab: ["serve", "reset"],
   seal: ["--cert", "--scope", "--raw"],
+  auth: ["export", "import", "--recipient", "--identity", "--passphrase-env"],
 };
 
 Deno.test("every command has --help that names its flags and the exit codes", async () => {
