@@ -21,6 +21,7 @@ import { type LatencyProfile, PROFILES } from "./profile.ts";
 import { seededRandom } from "./random.ts";
 import { noTrace, type Trace, TraceLog } from "./trace.ts";
 import { LabWorld } from "./world.ts";
+import { sshEmulator } from "./ssh/emulator.ts";
 
 /** A running emulator. */
 export interface EmulatorHandle {
@@ -37,8 +38,8 @@ export interface LabEmulator {
   start(lab: LabRuntime, config: ClusterConfig): Promise<EmulatorHandle[]>;
 }
 
-/** Every emulator the lab starts, in order. Later issues add Proxmox, SSH, Talos, Kubernetes. */
-export const LAB_EMULATORS: LabEmulator[] = [];
+/** Every emulator the lab starts, in order. Later issues add the Proxmox API, Talos, Kubernetes. */
+export const LAB_EMULATORS: LabEmulator[] = [sshEmulator];
 
 /** What the lab world remembers about itself. */
 export interface LabMeta {

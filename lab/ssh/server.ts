@@ -20,7 +20,7 @@ export interface SshWorld {
 
 export interface ProxmoxWorld {
   access: AccessState;
-  hosts: Record<string, { caPem?: string }>;
+  hosts: Record<string, { caPem?: string; caKeyPem?: string }>;
 }
 
 export function sshWorld(world: LabWorld): SshWorld {

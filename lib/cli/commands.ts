@@ -33,7 +33,7 @@ async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Prom
   }
 }
 
-/** Takes the state lock, starts the lab's emulators, and runs `work` interruptibly. */
+/** Takes the state lock, records the run in the lab world, and runs `work` interruptibly. */
 async function underLock(
   session: Session,
   command: string,
@@ -41,10 +41,7 @@ async function underLock(
 ): Promise<number> {
   const release = acquireLock(`${session.env.clusterDir}/lock`, command);
   try {
-    if (session.lab) {
-      await session.lab.start();
-      await session.lab.remember(command);
-    }
+    await session.lab?.remember(command);
     return await interruptible(work);
   } finally {
     release();
@@ -93,7 +90,7 @@ function finish(session: Session, started: number, exitCode: number, next?: stri
 
 export async function bootstrap(flags: Parsed): Promise<number> {
   const layers = selectLayers(flags);
-  const session = await openSession(flags);
+  const session = await openSession(flags, { startLab: true });
   const { env, reporter } = session;
   const started = env.clock.now();
   try {
@@ -150,7 +147,7 @@ export async function destroy(flags: Parsed): Promise<number> {
       "it holds the keys every sealed secret and client depends on; add the flag and --confirm=<cluster name>",
     );
   }
-  const session = await openSession(flags);
+  const session = await openSession(flags, { startLab: true });
   const { env, reporter } = session;
   const started = env.clock.now();
   try {
@@ -214,7 +211,7 @@ async function backupPersistentAuth(session: Session): Promise<void> {
 }
 
 export async function plan(flags: Parsed): Promise<number> {
-  const session = await openSession(flags);
+  const session = await openSession(flags, { startLab: true });
   try {
     const result: Record<string, Record<string, unknown>> = {};
     for (const layer of selectLayers(flags)) {
@@ -289,7 +286,7 @@ function summarize(v: unknown): string {
 
 export async function preflightOnly(flags: Parsed): Promise<number> {
   const layers = selectLayers(flags);
-  const session = await openSession(flags);
+  const session = await openSession(flags, { startLab: true });
   try {
     const started = session.env.clock.now();
     session.reporter.event({
@@ -352,9 +349,8 @@ export async function lab(flags: Parsed, rest: string[]): Promise<number> {
   if (action !== "serve") {
     throw new UsageError(`lab: unknown action "${action ?? ""}"`, "use `lab serve` or `lab reset`");
   }
-  const session = await openSession({ ...flags, lab: true });
+  const session = await openSession({ ...flags, lab: true }, { startLab: true });
   try {
-    await session.lab!.start();
     await session.lab!.remember("lab serve");
     const handles = session.lab!.endpoints();
     const list = handles.map((h) => ({ name: h.name, endpoints: h.endpoints }));

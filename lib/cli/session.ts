@@ -34,7 +34,11 @@ export function stateDirOf(flags: Parsed, env: Record<string, string | undefined
   return (flags["state-dir"] as string | undefined) ?? env.STRATA_STATE_DIR ?? ".strata";
 }
 
-export async function openSession(flags: Parsed, options: { reporter?: Reporter } = {}): Promise<Session> {
+/** With `startLab`, the lab's emulators are started before anything else runs (preflight talks to them). */
+export async function openSession(
+  flags: Parsed,
+  options: { reporter?: Reporter; startLab?: boolean } = {},
+): Promise<Session> {
   const processEnv = Deno.env.toObject();
   const lab = flags.lab === true;
   const loaded = await loadConfig((flags.config as string | undefined) ?? defaultConfigPath(lab));
@@ -82,6 +86,14 @@ export async function openSession(flags: Parsed, options: { reporter?: Reporter 
       level: "warn",
       message: `proxmox.hosts ${host.name}: insecure: true turns TLS verification off for ${host.api}`,
     });
+  }
+  if (options.startLab && labRuntime) {
+    try {
+      await labRuntime.start();
+    } catch (err) {
+      await labRuntime.close();
+      throw err;
+    }
   }
   return {
     env,
