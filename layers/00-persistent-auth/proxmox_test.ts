@@ -139,7 +139,7 @@ Deno.test("destroy removes strata's users, roles, tokens and ACLs, and only thos
 Deno.test("the documented privilege lists are exactly the roles' privileges", () => {
   const doc = Deno.readTextFileSync(new URL("../../docs/proxmox-privileges.md", import.meta.url));
   const listed = (section: string) =>
-    [...doc.split(`## ${section}`)[1].split("\n## ")[0].matchAll(/^\| `([A-Za-z.]+)` \|/gm)].map((m) => m[1])
+    [...doc.split(`## ${section}`)[1].split("\n## ")[0].matchAll(/^\| `([A-Za-z.]+)` +\|/gm)].map((m) => m[1])
       .sort();
   assertEquals(listed("StrataProvisioner"), [...PROVISIONER_PRIVILEGES].sort());
   assertEquals(listed("StrataCSI"), [...CSI_PRIVILEGES].sort());
