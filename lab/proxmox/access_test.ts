@@ -43,7 +43,7 @@ Deno.test("tokens: auth header forms, privilege separation intersects user and t
     0,
     "privsep token without ACL has nothing",
   );
-  ok(["acl", "modify", "/vms", "--tokens", "strata@pve!tk", "--roles", "Read"]);
+  ok(["aclmod", "/vms", "--tokens", "strata@pve!tk", "--roles", "Read"]);
   assertEquals([...effectivePrivileges(access, "strata@pve!tk", "/vms/100")].sort(), [
     "Sys.Audit",
     "VM.Audit",

@@ -106,7 +106,18 @@ export function runPveum(
   }
 }
 
+/** Old-style aliases pveum still accepts. */
+const ALIASES: Record<string, string[]> = {
+  aclmod: ["acl", "modify"],
+  acldel: ["acl", "delete"],
+  useradd: ["user", "add"],
+  userdel: ["user", "delete"],
+  roleadd: ["role", "add"],
+  roledel: ["role", "delete"],
+};
+
 function dispatch(access: AccessState, args: string[], newSecret: () => string): string {
+  if (ALIASES[args[0]]) args = [...ALIASES[args[0]], ...args.slice(1)];
   const [group, action, ...rest] = args;
   const key = action === "token" ? `${group} token ${rest[0]}` : `${group} ${action}`;
   const tail = action === "token" ? rest.slice(1) : rest;

@@ -4,6 +4,7 @@
  */
 import { registerCheck } from "../../lib/preflight/registry.ts";
 import { connectProxmoxSsh } from "../../lib/run/ssh.ts";
+import { identityPath, loadIdentity } from "../../lib/state/identity.ts";
 
 registerCheck({
   id: "proxmox-ssh",
@@ -45,5 +46,37 @@ registerCheck({
     }
     await env.state.verifyDecryptable();
     return { status: "pass" };
+  },
+});
+
+registerCheck({
+  id: "age-identity",
+  description: "the age identity that encrypts secrets exists or can be created",
+  layers: ["00-persistent-auth"],
+  async run({ env }) {
+    const identity = await loadIdentity({ env: env.env });
+    if (identity) return { status: "pass", message: identity.source };
+    const path = identityPath(env.env);
+    let dir = path.slice(0, path.lastIndexOf("/"));
+    // the nearest existing ancestor must be writable for the identity to be created
+    for (;;) {
+      try {
+        await Deno.stat(dir);
+        break;
+      } catch {
+        dir = dir.slice(0, dir.lastIndexOf("/")) || "/";
+      }
+    }
+    try {
+      const probe = await Deno.makeTempFile({ dir });
+      await Deno.remove(probe);
+      return { status: "pass", message: `will be created at ${path}` };
+    } catch {
+      return {
+        status: "fail",
+        message: `cannot create ${path}`,
+        remedy: "set STRATA_AGE_KEY or XDG_CONFIG_HOME to a writable place",
+      };
+    }
   },
 });
