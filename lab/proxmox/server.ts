@@ -278,7 +278,7 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
       });
     },
     "GET /nodes/{node}/network": (ctx) =>
-      node.bridges.map((iface) => ({ iface, type: "bridge", active: 1 })).filter((b) =>
+      node.bridges.map((iface) => ({ iface, type: "bridge", active: 1 })).filter(() =>
         !ctx.params.type || ctx.params.type === "bridge" || ctx.params.type === "any_bridge"
       ),
     "GET /nodes/{node}/qemu": () =>
@@ -314,7 +314,7 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
           await delay("vmCreate");
           for (const [key, value] of Object.entries(config)) {
             const disk = /^(scsi|virtio|sata|ide)\d+$/.test(key)
-              ? allocateDisk(vmid, key, value, log)
+              ? allocateDisk(vmid, value, log)
               : undefined;
             v.config[key] = disk ?? value;
           }
@@ -392,8 +392,8 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
         }
       });
     },
-    "POST /nodes/{node}/qemu/{vmid}/status/stop": async (ctx) => power(ctx, "qmstop"),
-    "POST /nodes/{node}/qemu/{vmid}/status/shutdown": async (ctx) => power(ctx, "qmshutdown"),
+    "POST /nodes/{node}/qemu/{vmid}/status/stop": (ctx) => power(ctx, "qmstop"),
+    "POST /nodes/{node}/qemu/{vmid}/status/shutdown": (ctx) => power(ctx, "qmshutdown"),
     "DELETE /nodes/{node}/qemu/{vmid}": async (ctx) => {
       const v = vm(ctx.params.vmid);
       if (v.status === "running") throw new ApiError(500, `VM ${v.vmid} is running - destroy failed`);
@@ -457,7 +457,7 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
     for (const c of text) h = (h * 31 + c.charCodeAt(0)) >>> 0;
     return h.toString(16).padStart(8, "0").repeat(5);
   };
-  const allocateDisk = (vmid: string, key: string, value: string, log: (l: string) => void): string => {
+  const allocateDisk = (vmid: string, value: string, log: (l: string) => void): string => {
     const [first, ...opts] = value.split(",");
     const m = /^([^:]+):(\d+(?:\.\d+)?|cloudinit)$/.exec(first);
     if (!m) return value;
