@@ -22,6 +22,7 @@ import { seededRandom } from "./random.ts";
 import { noTrace, type Trace, TraceLog } from "./trace.ts";
 import { LabWorld } from "./world.ts";
 import { sshEmulator } from "./ssh/emulator.ts";
+import { proxmoxEmulator } from "./proxmox/emulator.ts";
 
 /** A running emulator. */
 export interface EmulatorHandle {
@@ -38,8 +39,8 @@ export interface LabEmulator {
   start(lab: LabRuntime, config: ClusterConfig): Promise<EmulatorHandle[]>;
 }
 
-/** Every emulator the lab starts, in order. Later issues add the Proxmox API, Talos, Kubernetes. */
-export const LAB_EMULATORS: LabEmulator[] = [sshEmulator];
+/** Every emulator the lab starts, in order. Later issues add Talos and Kubernetes. */
+export const LAB_EMULATORS: LabEmulator[] = [sshEmulator, proxmoxEmulator];
 
 /** What the lab world remembers about itself. */
 export interface LabMeta {

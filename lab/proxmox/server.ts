@@ -313,9 +313,7 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
         try {
           await delay("vmCreate");
           for (const [key, value] of Object.entries(config)) {
-            const disk = /^(scsi|virtio|sata|ide)\d+$/.test(key)
-              ? allocateDisk(vmid, value, log)
-              : undefined;
+            const disk = /^(scsi|virtio|sata|ide)\d+$/.test(key) ? allocateDisk(vmid, value, log) : undefined;
             v.config[key] = disk ?? value;
           }
           if (/^(1|true|yes|on)$/i.test(start ?? "")) v.status = "running";

@@ -1,0 +1,30 @@
+/**
+ * Registers the Proxmox API emulator with the lab: one per configured host, on the loopback twin
+ * of its API address and port.
+ */
+import { labAddress } from "../address.ts";
+import type { EmulatorHandle, LabEmulator } from "../mod.ts";
+import { startProxmoxEmulator } from "./server.ts";
+
+export const proxmoxEmulator: LabEmulator = {
+  system: "proxmox",
+  async start(lab, config) {
+    const handles: EmulatorHandle[] = [];
+    for (const host of config.proxmox.hosts) {
+      const api = new URL(host.api);
+      const emu = await startProxmoxEmulator({
+        world: lab.world,
+        clock: lab.clock,
+        profile: lab.profile,
+        random: lab.random,
+        trace: lab.trace,
+        faults: lab.faults("proxmox"),
+        node: host.name,
+        address: labAddress(api.hostname),
+        port: Number(api.port || 8006),
+      });
+      handles.push({ name: `proxmox ${host.name}`, endpoints: [`${emu.url}/api2/json`], close: emu.close });
+    }
+    return handles;
+  },
+};
