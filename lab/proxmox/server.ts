@@ -524,6 +524,21 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
       const fault = options.faults?.next() ?? { kind: "none" };
       if (fault.kind === "spike") await clock.sleep(fault.ms);
       if (fault.kind === "error") return reply(503, { data: null }, "Service Unavailable");
+      if (fault.kind === "drop") {
+        options.trace.record({
+          system: "proxmox",
+          method: req.method,
+          path: url.pathname,
+          params: traceParams,
+          status: "dropped",
+          at: clock.now(),
+          host: nodeName,
+        });
+        // a body that fails mid-response: the client sees the connection break
+        return new Response(
+          new ReadableStream({ start: (c) => c.error(new Error("connection dropped by fault injection")) }),
+        );
+      }
       if (!url.pathname.startsWith("/api2/json/")) return reply(501, { data: null }, "Not Implemented");
       const path = url.pathname.slice("/api2/json".length);
       const found = route(req.method, path);

@@ -226,3 +226,53 @@ Deno.test("download-url refuses non-loopback sources (the lab never leaves this 
     await t.close();
   }
 });
+
+Deno.test("injected faults: 503s and dropped connections are transient and retried by the client", async () => {
+  const { Faults } = await import("../../lab/faults.ts");
+  const { TransientError } = await import("../../lib/errors.ts");
+  for (const knob of [{ errorRate: 1 }, { dropRate: 1 }]) {
+    const world = LabWorld.memory();
+    const access = proxmoxWorld(world).access;
+    runPveum(access, ["user", "add", "strata@pve"]);
+    const token = JSON.parse(
+      runPveum(access, [
+        "user",
+        "token",
+        "add",
+        "strata@pve",
+        "tk",
+        "--privsep",
+        "0",
+        "--output-format",
+        "json",
+      ]).stdout,
+    );
+    const trace = new TraceLog();
+    const emu = await startProxmoxEmulator({
+      world,
+      clock: systemClock,
+      profile: PROFILES.fast,
+      random: seededRandom(1),
+      trace,
+      faults: new Faults({ ...knob, seed: 7 }),
+      node: "pve1",
+      address: "127.0.0.10",
+      port: 0,
+    });
+    const pve = new ProxmoxClient({
+      baseUrl: emu.url,
+      tokenId: "strata@pve!tk",
+      secret: token.value,
+      caPem: emu.caPem,
+      clock: new (await import("../../lib/clock/clock.ts")).ScaledClock(1000),
+      attempts: 3,
+    });
+    try {
+      await assertRejects(() => pve.get("/version"), (e) => assert(e instanceof TransientError, String(e)));
+      assertEquals(trace.entries.length, 3, "three attempts reached the emulator");
+    } finally {
+      pve.close();
+      await emu.close();
+    }
+  }
+});
