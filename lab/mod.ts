@@ -23,6 +23,7 @@ import { noTrace, type Trace, TraceLog } from "./trace.ts";
 import { LabWorld } from "./world.ts";
 import { sshEmulator } from "./ssh/emulator.ts";
 import { proxmoxEmulator } from "./proxmox/emulator.ts";
+import { factoryEmulator } from "./factory/emulator.ts";
 
 /** A running emulator. */
 export interface EmulatorHandle {
@@ -40,7 +41,7 @@ export interface LabEmulator {
 }
 
 /** Every emulator the lab starts, in order. Later issues add Talos and Kubernetes. */
-export const LAB_EMULATORS: LabEmulator[] = [sshEmulator, proxmoxEmulator];
+export const LAB_EMULATORS: LabEmulator[] = [factoryEmulator, sshEmulator, proxmoxEmulator];
 
 /** What the lab world remembers about itself. */
 export interface LabMeta {

@@ -22,6 +22,7 @@ export const proxmoxEmulator: LabEmulator = {
         node: host.name,
         address: labAddress(api.hostname),
         port: Number(api.port || 8006),
+        foreignVms: config.lab.foreignVms.filter((vm) => vm.host === host.name),
       });
       handles.push({ name: `proxmox ${host.name}`, endpoints: [`${emu.url}/api2/json`], close: emu.close });
     }

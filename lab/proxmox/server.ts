@@ -40,6 +40,8 @@ export interface ProxmoxEmulatorOptions {
   port: number;
   /** Called when a VM starts: it boots with the address from its cloud-init ipconfig0. */
   onVmStarted?: (info: { node: string; vmid: number; ip?: string; mac?: string }) => void;
+  /** VMs that exist on the host without strata having made them (they must never be touched). */
+  foreignVms?: { vmid: number; name: string }[];
 }
 
 export interface ProxmoxEmulator {
@@ -100,6 +102,13 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
   const pve = proxmoxWorld(world) as ReturnType<typeof proxmoxWorld> & { nodes?: Record<string, NodeState> };
   pve.nodes ??= {};
   const node = pve.nodes[nodeName] ??= newNode();
+  for (const f of options.foreignVms ?? []) {
+    node.vms[f.vmid] ??= {
+      vmid: f.vmid,
+      status: "running",
+      config: { name: f.name, tags: "production", memory: "2048", cores: "2" },
+    };
+  }
   const save = () => world.save();
   const ca = await ensurePveCa(world, nodeName);
   const leaf = await issueServerCertificate({

@@ -1,12 +1,20 @@
 /**
- * Layer 01, infrastructure: Proxmox VMs, Talos, etcd, kubeconfig, Cilium.
- * Its steps arrive with the issues that build them; until then the layer has none.
+ * Layer 01, infrastructure: the Talos image and the Proxmox VMs (this issue's part); Talos machine
+ * configs, etcd, kubeconfig and Cilium arrive with their issues.
  */
+import { FACTORY_ADDRESS, FACTORY_PORT } from "../../lab/factory/emulator.ts";
+import { proxmoxClientFor } from "../../lib/run/proxmox.ts";
 import type { LayerDefinition } from "../../lib/run/env.ts";
+import { vmSteps } from "./vms.ts";
 
 export const infrastructure: LayerDefinition = {
   id: "01-infrastructure",
   name: "infrastructure",
   title: "infrastructure",
-  steps: () => [],
+  steps: (env) =>
+    vmSteps({
+      config: env.config,
+      factory: env.lab ? `http://${FACTORY_ADDRESS}:${FACTORY_PORT}` : env.config.talos.factory,
+      client: (host) => proxmoxClientFor(env, host),
+    }),
 };

@@ -1,0 +1,30 @@
+/**
+ * A Proxmox API client for a configured host, with the token and root CA layer 00 stored:
+ * the host's API URL for real, its loopback twin in the lab.
+ */
+import { labAddress } from "../../lab/address.ts";
+import { StrataError } from "../errors.ts";
+import { ProxmoxClient } from "../proxmox/client.ts";
+import type { RunEnv } from "./env.ts";
+
+export async function proxmoxClientFor(env: RunEnv, hostName: string): Promise<ProxmoxClient> {
+  const host = env.config.proxmox.hosts.find((h) => h.name === hostName)!;
+  const secrets = await env.state.secret<{ tokens: { strata?: string } }>(`auth.proxmox-access.${hostName}`);
+  const ca = env.state.step(`auth.proxmox-ca.${hostName}`)?.output.caPem as string | undefined;
+  if (!secrets?.tokens.strata || !ca) {
+    throw new StrataError(
+      `no Proxmox API token or root CA for ${hostName} in layer 00's state`,
+      1,
+      "run `deno task bootstrap --only=persistent-auth` first",
+    );
+  }
+  const api = new URL(host.api);
+  if (env.lab) api.hostname = labAddress(api.hostname);
+  return new ProxmoxClient({
+    baseUrl: api.origin,
+    tokenId: "strata@pve!strata",
+    secret: secrets.tokens.strata,
+    caPem: ca,
+    clock: env.clock,
+  });
+}

@@ -1,0 +1,84 @@
+/** Layer 01's image and VM steps end to end against the lab, through the CLI. */
+import { assert, assertEquals } from "../testing.ts";
+import { ROOT, strata, tempWorkdir } from "../cli/run.ts";
+
+type Entry = {
+  system: string;
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  status: number;
+  at: number;
+};
+
+function trace(file: string): Entry[] {
+  return Deno.readTextFileSync(file).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+async function labConfig(cwd: string, extra = ""): Promise<string> {
+  const text = Deno.readTextFileSync(`${ROOT}examples/lab.yaml`).replace(
+    "lab:\n",
+    `lab:\n  foreignVms:\n    - { host: pve1, vmid: 999, name: grafana }\n${extra}`,
+  );
+  await Deno.writeTextFile(`${cwd}/cluster.yaml`, text);
+  return `${cwd}/cluster.yaml`;
+}
+
+Deno.test("layer 01 from nothing: image once per storage, VMs created in parallel within the host limit; re-run creates nothing; destroy spares foreign VMs", async () => {
+  const cwd = await tempWorkdir();
+  const config = await labConfig(cwd);
+  const first = await strata(cwd, "bootstrap", "--lab", "--config", config, "--lab-trace", `${cwd}/t1.jsonl`);
+  assertEquals(first.code, 0, first.stdout + first.stderr);
+  const t1 = trace(`${cwd}/t1.jsonl`).filter((e) => e.system === "proxmox");
+  const downloads = t1.filter((e) => e.path.endsWith("/download-url"));
+  assertEquals(downloads.length, 1, "the image is downloaded once");
+  const creates = t1.filter((e) => e.method === "POST" && e.path === "/api2/json/nodes/pve1/qemu");
+  assertEquals(creates.map((e) => e.params.name).sort(), ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2"]);
+  for (const c of creates) {
+    assertEquals(c.params.cpu, "host");
+    assertEquals(c.params.machine, "q35");
+    assert(c.params.scsi0.includes("import-from=local:import/talos-"), c.params.scsi0);
+    assert(c.params.tags.split(";").includes("strata-strata-lab"), c.params.tags);
+  }
+  const second = await strata(
+    cwd,
+    "bootstrap",
+    "--lab",
+    "--config",
+    config,
+    "--lab-trace",
+    `${cwd}/t2.jsonl`,
+  );
+  assertEquals(second.code, 0, second.stderr);
+  const writes = trace(`${cwd}/t2.jsonl`).filter((e) => e.system === "proxmox" && e.method !== "GET");
+  assertEquals(writes.map((e) => `${e.method} ${e.path}`), [], "a re-run changes nothing");
+
+  const destroy = await strata(
+    cwd,
+    "destroy",
+    "--lab",
+    "--config",
+    config,
+    "--from=infrastructure",
+    "--lab-trace",
+    `${cwd}/t3.jsonl`,
+  );
+  assertEquals(destroy.code, 0, destroy.stdout + destroy.stderr);
+  const deletes = trace(`${cwd}/t3.jsonl`).filter((e) => e.method === "DELETE").map((e) =>
+    e.path.split("/").pop()
+  );
+  assertEquals(deletes.sort(), ["1101", "1102", "1103", "1201", "1202"]);
+  const world = JSON.parse(Deno.readTextFileSync(`${cwd}/.strata/lab/world.json`));
+  assertEquals(Object.keys(world.sections.proxmox.nodes.pve1.vms), ["999"], "the foreign VM survives");
+  await Deno.remove(cwd, { recursive: true });
+});
+
+Deno.test("a vmid taken by a VM strata does not manage stops the layer, naming the VM", async () => {
+  const cwd = await tempWorkdir();
+  const config = await labConfig(cwd);
+  await Deno.writeTextFile(config, Deno.readTextFileSync(config).replace("vmid: 999", "vmid: 1201"));
+  const r = await strata(cwd, "bootstrap", "--lab", "--config", config);
+  assertEquals(r.code, 1, r.stdout);
+  assert(r.stdout.includes(`vmid 1201 on pve1 is taken by VM "grafana"`), r.stdout);
+  await Deno.remove(cwd, { recursive: true });
+});
