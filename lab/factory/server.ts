@@ -54,5 +54,8 @@ export function startFactoryEmulator(options: { address: string; port: number; t
     }
     return reply(404, "404 page not found\n");
   });
-  return Promise.resolve({ url: `http://${options.address}:${server.addr.port}`, close: () => server.shutdown() });
+  return Promise.resolve({
+    url: `http://${options.address}:${server.addr.port}`,
+    close: () => server.shutdown(),
+  });
 }

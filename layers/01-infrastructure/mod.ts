@@ -6,6 +6,7 @@ import { FACTORY_ADDRESS, FACTORY_PORT } from "../../lab/factory/emulator.ts";
 import { proxmoxClientFor } from "../../lib/run/proxmox.ts";
 import type { LayerDefinition } from "../../lib/run/env.ts";
 import { vmSteps } from "./vms.ts";
+import "./preflight.ts";
 
 export const infrastructure: LayerDefinition = {
   id: "01-infrastructure",

@@ -105,6 +105,15 @@ export async function bootstrap(flags: Parsed): Promise<number> {
     }
     return await underLock(session, "bootstrap", async (signal) => {
       for (const layer of layers) {
+        const checks = await runPreflight({ env, layers: [layer] }, reporter, undefined, "layer");
+        if (!checks.ok) {
+          return finish(
+            session,
+            started,
+            ExitCode.preflight,
+            "fix the failed checks above, or --skip-check=ID",
+          );
+        }
         const outcome = await applyLayer(
           { id: layer.id, steps: layer.steps(env) },
           engineOptions(session, signal),
@@ -295,8 +304,10 @@ export async function preflightOnly(flags: Parsed): Promise<number> {
       layers: layers.map((l) => l.id),
       at: started,
     });
-    const ok = await preflight(session, layers);
-    return finish(session, started, ok ? ExitCode.ok : ExitCode.preflight);
+    const upfront = await preflight(session, layers);
+    // the checks that normally run right before their layer; they warn where layer 00 has not run
+    const perLayer = await runPreflight({ env: session.env, layers }, session.reporter, undefined, "layer");
+    return finish(session, started, upfront && perLayer.ok ? ExitCode.ok : ExitCode.preflight);
   } finally {
     await session.close();
   }

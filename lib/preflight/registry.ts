@@ -28,6 +28,11 @@ export interface Check {
   description: string;
   /** Runs only when one of these layers runs; always when absent. */
   layers?: LayerId[];
+  /**
+   * Runs right before its layer rather than up front: for checks that need what an earlier layer
+   * of the same run creates (e.g. the Proxmox API token of layer 00).
+   */
+  beforeLayer?: boolean;
   run(ctx: PreflightContext): Promise<CheckResult> | CheckResult;
 }
 
@@ -49,9 +54,13 @@ export async function runPreflight(
   ctx: PreflightContext,
   reporter: Reporter,
   checks: readonly Check[] = CHECKS,
+  /** "run": the up-front checks; "layer": the `beforeLayer` checks of `ctx.layers`. */
+  phase: "run" | "layer" = "run",
 ): Promise<{ ok: boolean; results: (CheckResult & { id: string })[] }> {
   const ids = new Set(ctx.layers.map((l) => l.id));
-  const relevant = checks.filter((c) => !c.layers || c.layers.some((l) => ids.has(l)));
+  const relevant = checks.filter((c) =>
+    (!c.layers || c.layers.some((l) => ids.has(l))) && (phase === "layer" ? c.beforeLayer : !c.beforeLayer)
+  );
   const skip = new Set(ctx.env.flags.skipChecks);
   const unknown = [...skip].filter((id) => !checks.some((c) => c.id === id));
   const results = await Promise.all(relevant.map(async (check) => {
@@ -69,7 +78,7 @@ export async function runPreflight(
       };
     }
   }));
-  for (const id of unknown) {
+  for (const id of phase === "run" ? unknown : []) {
     results.push({ id, status: "warn", message: `--skip-check=${id} names no check`, remedy: undefined });
   }
   for (const r of results) {

@@ -73,12 +73,25 @@ Deno.test("layer 01 from nothing: image once per storage, VMs created in paralle
   await Deno.remove(cwd, { recursive: true });
 });
 
-Deno.test("a vmid taken by a VM strata does not manage stops the layer, naming the VM", async () => {
+Deno.test("a vmid taken by a VM strata does not manage fails preflight (exit 3) and the step, naming the VM", async () => {
   const cwd = await tempWorkdir();
   const config = await labConfig(cwd);
   await Deno.writeTextFile(config, Deno.readTextFileSync(config).replace("vmid: 999", "vmid: 1201"));
   const r = await strata(cwd, "bootstrap", "--lab", "--config", config);
-  assertEquals(r.code, 1, r.stdout);
-  assert(r.stdout.includes(`vmid 1201 on pve1 is taken by VM "grafana"`), r.stdout);
+  assertEquals(r.code, 3, r.stdout);
+  assert(
+    r.stdout.includes("vmid taken by VMs strata does not manage: 1201 (grafana, for worker-1)"),
+    r.stdout,
+  );
+  // the step refuses on its own too, when the check is skipped
+  const skipped = await strata(cwd, "bootstrap", "--lab", "--config", config, "--skip-check=proxmox-vmids");
+  assertEquals(skipped.code, 1, skipped.stdout);
+  assert(skipped.stdout.includes(`vmid 1201 on pve1 is taken by VM "grafana"`), skipped.stdout);
+  const world = JSON.parse(Deno.readTextFileSync(`${cwd}/.strata/lab/world.json`));
+  assertEquals(
+    world.sections.proxmox.nodes.pve1.vms["1201"].config.name,
+    "grafana",
+    "the foreign VM is untouched",
+  );
   await Deno.remove(cwd, { recursive: true });
 });
