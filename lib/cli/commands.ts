@@ -11,6 +11,8 @@ import { LAYER_IDS, type LayerId } from "../engine/types.ts";
 import { ExitCode, InterruptedError, RefusedError, UsageError } from "../errors.ts";
 import { exportPersistentAuth, importPersistentAuth } from "../auth/transfer.ts";
 import { runPreflight } from "../preflight/registry.ts";
+import { schematicId, schematicYaml } from "../talos/factory/schematic.ts";
+import { imageFilename, vmCreateParams } from "../../layers/01-infrastructure/vms.ts";
 import "../preflight/core.ts";
 import { runSeal } from "../sealing/mod.ts";
 import { encryptText, loadIdentity } from "../state/identity.ts";
@@ -326,6 +328,7 @@ export async function render(flags: Parsed): Promise<number> {
     const pub = state.step("auth.flux-deploy-key")?.output.publicKey;
     if (typeof pub === "string") files["auth/flux-deploy-key.pub"] = pub.endsWith("\n") ? pub : pub + "\n";
     files["config.json"] = JSON.stringify(session.env.config, null, 2) + "\n";
+    files["proxmox/vms.json"] = JSON.stringify(await renderVms(session), null, 2) + "\n";
     for (const [path, text] of Object.entries(files)) {
       await writeFileAtomic(`${out}/${path}`, text, { mode: 0o644 });
     }
@@ -340,6 +343,25 @@ export async function render(flags: Parsed): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+/** For each VM, the exact parameters strata sends to create it. */
+async function renderVms(session: Session) {
+  const { config, state } = session.env;
+  const fromState = state.step("infra.image-schematic")?.output.schematic as string | undefined;
+  // without a run, the id is computed as the factory computes it (SHA-256 of the canonical schematic)
+  const schematic = fromState ?? await schematicId(schematicYaml(config.talos.extensions));
+  const vms: Record<string, unknown> = {};
+  for (const node of config.nodes) {
+    const host = config.proxmox.hosts.find((h) => h.name === node.host)!;
+    const volid = `${host.imageStorage}:import/${imageFilename(schematic, config.talos.version)}`;
+    vms[node.name] = {
+      host: node.host,
+      path: `/nodes/${node.host}/qemu`,
+      params: vmCreateParams(config, node, volid),
+    };
+  }
+  return { schematic, schematicFrom: fromState ? "state" : "computed", vms };
 }
 
 export function schema(): Promise<number> {

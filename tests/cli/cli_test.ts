@@ -199,6 +199,9 @@ Deno.test("schema prints a JSON Schema; render writes public artifacts only", as
   assert(files[`${cwd}/out/auth/sealed-secrets.crt`].startsWith("-----BEGIN CERTIFICATE-----"));
   assert(files[`${cwd}/out/auth/flux-deploy-key.pub`].startsWith("ssh-ed25519 "));
   for (const text of Object.values(files)) assert(!text.includes("PRIVATE KEY"));
+  const vms = JSON.parse(files[`${cwd}/out/proxmox/vms.json`]);
+  assertEquals(Object.keys(vms.vms), ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2"]);
+  assertEquals(vms.vms["cp-1"].params.vmid, 1101);
   await Deno.remove(cwd, { recursive: true });
 });
 
