@@ -4,11 +4,17 @@
  *
  * Scenarios live in `bench/<name>.ts`, each exporting one function; register it below.
  */
+import { runVmBenchGrid } from "./vms.ts";
 import { runWorkersBench } from "./workers.ts";
 
 type Scenario = { describe: string; run: () => Promise<unknown> };
 
 const SCENARIOS: Record<string, Scenario> = {
+  vms: {
+    describe:
+      "layer 01 image + VMs: 3/10/50 VMs on 1 and 3 lab hosts, realistic profile, ratio to the lower bound",
+    run: () => runVmBenchGrid(),
+  },
   workers: {
     describe: "edge monitor in workerd: checks/s, CPU per check, monitors per tick per plan",
     run: () => runWorkersBench(),

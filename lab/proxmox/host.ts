@@ -44,7 +44,7 @@ export interface NodeState {
 
 export const GiB = 1024 ** 3;
 
-/** A new host: 16 cores, 64 GiB, storages `local` (dir: iso, vztmpl, import, backup) and `local-lvm` (images). */
+/** A new host: 16 cores, 64 GiB, storages `local` (dir: iso, vztmpl, import, backup) and `local-lvm` (images, 2 TiB thin pool). */
 export function newNode(): NodeState {
   return {
     cpus: 16,
@@ -61,7 +61,7 @@ export function newNode(): NodeState {
       "local-lvm": {
         type: "lvmthin",
         content: ["images", "rootdir"],
-        totalBytes: 500 * GiB,
+        totalBytes: 2048 * GiB,
         shared: false,
         volumes: {},
       },
