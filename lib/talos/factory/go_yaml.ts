@@ -1,0 +1,169 @@
+/**
+ * A YAML emitter that writes what Go's `go.yaml.in/yaml/v4` `Marshal` writes for plain data: block
+ * style, 4-space indent, sequences indented under their key, `{}`/`[]` for empty collections, and
+ * libyaml's choice between plain, single-quoted, double-quoted and literal scalars. The Image Factory
+ * hashes this exact text to name a schematic, so byte equality matters here.
+ *
+ * Covered exactly: scalars, maps of scalars/maps/sequences, sequences of scalars, sequences of maps
+ * whose values are scalars. Deeper nesting inside sequence items follows the same rules but is not
+ * checked against Go output.
+ *
+ * @example
+ * ```ts
+ * goYaml({ customization: { extraKernelArgs: ["vga=791"] } });
+ * // "customization:\n    extraKernelArgs:\n        - vga=791\n"
+ * ```
+ */
+export type GoYamlValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly GoYamlValue[]
+  | { readonly [key: string]: GoYamlValue };
+
+const INDENT = 4;
+
+/** The YAML text of `value` (a map at the top level, as `yaml.Marshal` of a struct). */
+export function goYaml(value: GoYamlValue): string {
+  return block(value, 0).join("\n") + "\n";
+}
+
+function isCollection(v: GoYamlValue): v is readonly GoYamlValue[] | { readonly [key: string]: GoYamlValue } {
+  return typeof v === "object" && v !== null;
+}
+
+function isEmpty(v: GoYamlValue): boolean {
+  return Array.isArray(v) ? v.length === 0 : Object.keys(v as object).length === 0;
+}
+
+/** Lines of a value that starts on its own line at `indent`. */
+function block(value: GoYamlValue, indent: number): string[] {
+  const pad = " ".repeat(indent);
+  if (!isCollection(value) || isEmpty(value)) return [pad + inline(value, indent)];
+  if (Array.isArray(value)) {
+    const lines: string[] = [];
+    for (const item of value) {
+      if (isCollection(item) && !Array.isArray(item) && !isEmpty(item)) {
+        // "- k: v" with the mapping's other keys aligned after "- "
+        const inner = block(item, indent + 2);
+        lines.push(pad + "- " + inner[0].slice(indent + 2), ...inner.slice(1));
+      } else if (Array.isArray(item) && !isEmpty(item)) {
+        const inner = block(item, indent + 2);
+        lines.push(pad + "- " + inner[0].slice(indent + 2), ...inner.slice(1));
+      } else {
+        const text = inline(item, indent + 2);
+        lines.push(pad + "- " + text);
+      }
+    }
+    return lines;
+  }
+  const lines: string[] = [];
+  for (const [key, v] of Object.entries(value as Record<string, GoYamlValue>)) {
+    const k = scalar(key, indent);
+    if (isCollection(v) && !isEmpty(v)) {
+      lines.push(`${pad}${k}:`, ...block(v, indent + INDENT));
+    } else {
+      lines.push(`${pad}${k}: ${inline(v, indent + INDENT)}`);
+    }
+  }
+  return lines;
+}
+
+/** A scalar or empty collection on the current line. */
+function inline(value: GoYamlValue, indent: number): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "[]";
+  if (typeof value === "object") return "{}";
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") return numberText(value);
+  return scalar(value, indent);
+}
+
+function numberText(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  if (Number.isNaN(n)) return ".nan";
+  if (!Number.isFinite(n)) return n > 0 ? "+.inf" : "-.inf";
+  return String(n);
+}
+
+/** Strings YAML 1.1 readers take for booleans; go-yaml quotes them for compatibility. */
+const OLD_BOOLS = new Set([
+  "y",
+  "Y",
+  "yes",
+  "Yes",
+  "YES",
+  "on",
+  "On",
+  "ON",
+  "n",
+  "N",
+  "no",
+  "No",
+  "NO",
+  "off",
+  "Off",
+  "OFF",
+]);
+
+/** True when a plain scalar with this text would not read back as the same string. */
+function resolvesToNonString(s: string): boolean {
+  if (s === "" || s === "~" || /^(null|Null|NULL)$/.test(s)) return true;
+  if (/^(true|True|TRUE|false|False|FALSE)$/.test(s)) return true;
+  if (OLD_BOOLS.has(s)) return true;
+  if (/^[-+]?(\.inf|\.Inf|\.INF)$/.test(s) || /^(\.nan|\.NaN|\.NAN)$/.test(s)) return true;
+  if (/^[-+]?(0|[1-9][0-9_]*)$/.test(s) || /^[-+]?0[0-7_]+$/.test(s)) return true;
+  if (/^0x[0-9a-fA-F_]+$/.test(s) || /^0o[0-7_]+$/.test(s) || /^0b[01_]+$/.test(s)) return true;
+  if (/^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?$/.test(s) && /[0-9]/.test(s)) return true;
+  if (/^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$/.test(s)) return true;
+  // base 60 (sexagesimal) numbers, quoted by go-yaml for YAML 1.1 readers
+  if (/^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/.test(s)) return true;
+  return false;
+}
+
+/** libyaml's analysis: may this string be written plain in block context? */
+function plainAllowed(s: string): boolean {
+  if (s === "") return false;
+  if (/^\s|\s$/.test(s)) return false;
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)) return false;
+  if (s.startsWith("---") || s.startsWith("...")) return false;
+  const first = s[0];
+  if ("#,[]{}&*!|>'\"%@`".includes(first)) return false;
+  if ("-?:".includes(first) && (s.length === 1 || /\s/.test(s[1]))) return false;
+  if (/: |:$| #|\t/.test(s)) return false;
+  return true;
+}
+
+/** The text of a string scalar as go-yaml writes it. */
+function scalar(s: string, indent: number): string {
+  if (s.includes("\n")) return literal(s, indent);
+  if (resolvesToNonString(s)) return doubleQuoted(s);
+  if (plainAllowed(s)) return s;
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)) return doubleQuoted(s);
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+function doubleQuoted(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\r") out += "\\r";
+    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).toUpperCase().padStart(2, "0");
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/** A literal block scalar (`|`), as go-yaml writes multi-line strings in block context. */
+function literal(s: string, indent: number): string {
+  const chomp = s.endsWith("\n") ? (s.endsWith("\n\n") ? "+" : "") : "-";
+  const body = s.endsWith("\n") ? s.slice(0, -1) : s;
+  const indicator = body.startsWith(" ") ? String(INDENT) : "";
+  const pad = " ".repeat(indent);
+  const lines = body.split("\n").map((l) => (l === "" ? "" : pad + l));
+  return `|${indicator}${chomp}\n${lines.join("\n")}`;
+}
