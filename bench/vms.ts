@@ -69,7 +69,15 @@ export async function runVmBench(vms: number, hosts: number, scale = 20): Promis
       "json",
     ]).stdout,
   ).value;
-  const factory = await startFactoryEmulator({ address: "127.0.0.9", port: 0, trace: noTrace });
+  const factory = await startFactoryEmulator({
+    world,
+    clock,
+    profile,
+    random: seededRandom(99),
+    trace: noTrace,
+    address: "127.0.0.9",
+    port: 0,
+  });
   const emulators = await Promise.all(
     cfg.proxmox.hosts.map((h, i) =>
       startProxmoxEmulator({
