@@ -136,7 +136,7 @@ export class ProxmoxClient {
   ): Promise<void> {
     const started = this.options.clock.now();
     const path = `/nodes/${node}/tasks/${encodeURIComponent(upid)}`;
-    for (let delay = 250;; delay = Math.min(delay * 2, 2_000)) {
+    for (let delay = 250;; delay = Math.min(delay * 2, 1_000)) {
       const status = await this.get<{ status: string; exitstatus?: string }>(`${path}/status`);
       if (status.status === "stopped") {
         if (status.exitstatus === "OK" || /^WARNINGS: \d+$/.test(status.exitstatus ?? "")) return;
