@@ -4,6 +4,7 @@
  * types, free space, memory, bridges, vmids, and the Image Factory.
  */
 import { registerCheck } from "../../lib/preflight/registry.ts";
+import { withTimeout } from "../../lib/clock/clock.ts";
 import type { CheckResult } from "../../lib/preflight/registry.ts";
 import type { RunEnv } from "../../lib/run/env.ts";
 import { proxmoxClientFor } from "../../lib/run/proxmox.ts";
@@ -166,5 +167,52 @@ registerCheck({
         remedy: "check talos.factory and talos.extensions",
       };
     }
+  },
+});
+
+/** Ports that answer on a Talos node, a Kubernetes VIP or a typical host. */
+const PROBE_PORTS = [22, 80, 443, 6443, 50000];
+
+async function answers(address: string, clock: RunEnv["clock"]): Promise<number | undefined> {
+  for (const port of PROBE_PORTS) {
+    try {
+      const conn = await withTimeout(
+        clock,
+        1_000,
+        `${address}:${port}`,
+        () => Deno.connect({ hostname: address, port }),
+      );
+      conn.close();
+      return port;
+    } catch { /* refused, unreachable or timed out: free on this port */ }
+  }
+  return undefined;
+}
+
+registerCheck({
+  id: "addresses-free",
+  description: "node IPs and the VIP are not already in use (before their VMs exist)",
+  layers,
+  beforeLayer: true,
+  run: async ({ env }) => {
+    const fresh = env.config.nodes.filter((n) => !env.state.step(`infra.vm.${n.name}`));
+    const targets = [
+      ...fresh.map((n) => ({ what: `${n.name} (${n.ip})`, ip: n.ip })),
+      ...(env.state.layer("01-infrastructure")
+        ? []
+        : [{ what: `the VIP (${env.config.network.vip})`, ip: env.config.network.vip }]),
+    ];
+    const busy: string[] = [];
+    for (const t of targets) {
+      const port = await answers(env.dial(t.ip), env.clock);
+      if (port !== undefined) busy.push(`${t.what} answers on port ${port}`);
+    }
+    return busy.length
+      ? {
+        status: "fail",
+        message: busy.join("; "),
+        remedy: "another machine uses these addresses: pick free IPs in nodes[].ip / network.vip",
+      }
+      : { status: "pass", message: `${targets.length} address(es) free` };
   },
 });

@@ -95,3 +95,19 @@ Deno.test("a vmid taken by a VM strata does not manage fails preflight (exit 3) 
   );
   await Deno.remove(cwd, { recursive: true });
 });
+
+Deno.test("a node IP that already answers fails preflight before any VM is made", async () => {
+  const cwd = await tempWorkdir();
+  const config = await labConfig(cwd);
+  // something already listens on worker-2's address (10.0.2.22 → 127.0.2.22)
+  const squatter = Deno.listen({ hostname: "127.0.2.22", port: 22 });
+  try {
+    const r = await strata(cwd, "bootstrap", "--lab", "--config", config, "--lab-trace", `${cwd}/t.jsonl`);
+    assertEquals(r.code, 3, r.stdout);
+    assert(r.stdout.includes("worker-2 (10.0.2.22) answers on port 22"), r.stdout);
+    assertEquals(trace(`${cwd}/t.jsonl`).filter((e) => e.method === "POST" && e.path.endsWith("/qemu")), []);
+  } finally {
+    squatter.close();
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
