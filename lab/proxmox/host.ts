@@ -30,6 +30,8 @@ export interface TaskState {
   status: "running" | "stopped";
   exitstatus?: string;
   log: string[];
+  /** Virtual ms the task ran (set when it stops): benchmarks derive their lower bound from it. */
+  durationMs?: number;
 }
 
 export interface NodeState {
@@ -141,6 +143,7 @@ export function startTask(options: {
   };
   state.tasks[upid] = task;
   void options.save();
+  const t0 = options.clock.now();
   options.work((line) => task.log.push(line)).then(
     () => {
       task.status = "stopped";
@@ -152,6 +155,9 @@ export function startTask(options: {
       task.exitstatus = (err as Error).message.split("\n")[0];
       task.log.push(`TASK ERROR: ${task.exitstatus}`);
     },
-  ).finally(() => void options.save());
+  ).finally(() => {
+    task.durationMs = options.clock.now() - t0;
+    void options.save();
+  });
   return upid;
 }
