@@ -531,4 +531,13 @@ export const API_MODEL: Record<string, EndpointSpec> = {
       },
     },
   },
+  "DELETE /nodes/{node}/storage/{storage}/content/{volume}": {
+    name: "delete",
+    params: {
+      "delay": { "type": "integer", "optional": 1, "minimum": 1, "maximum": 30 },
+      "node": { "type": "string", "format": "pve-node" },
+      "storage": { "type": "string", "optional": 1, "format": "pve-storage-id" },
+      "volume": { "type": "string" },
+    },
+  },
 };

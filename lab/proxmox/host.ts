@@ -121,6 +121,7 @@ export function startTask(options: {
   work: (log: (line: string) => void) => Promise<void>;
 }): string {
   const { state } = options;
+  if (/[:\s]/.test(options.id)) throw new Error(`task id '${options.id}' cannot appear in a UPID`);
   state.pid += 1;
   const starttime = Math.floor(options.clock.now() / 1000);
   const upid = makeUpid(

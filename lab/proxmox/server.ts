@@ -13,15 +13,7 @@ import type { Trace } from "../trace.ts";
 import type { LabWorld } from "../world.ts";
 import { authenticateApiToken, effectivePrivileges, hasPrivilege } from "./access.ts";
 import { API_MODEL } from "./api_model.ts";
-import {
-  newNode,
-  type NodeState,
-  parseUpid,
-  sizeBytes,
-  startTask,
-  storageUsed,
-  type VmState,
-} from "./host.ts";
+import { newNode, type NodeState, sizeBytes, startTask, storageUsed, type VmState } from "./host.ts";
 import { ensurePveCa } from "./pki.ts";
 import { proxmoxWorld } from "../ssh/server.ts";
 import { validateParams } from "./validate.ts";
@@ -286,6 +278,26 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
         s.volumes[volid] = bytes.length;
       });
     },
+    "DELETE /nodes/{node}/storage/{storage}/content/{volume}": (ctx) => {
+      const s = storage(ctx.params.storage);
+      const volid = ctx.params.volume.includes(":")
+        ? ctx.params.volume
+        : `${ctx.params.storage}:${ctx.params.volume}`;
+      if (s.volumes[volid] === undefined) throw new ApiError(500, `volume '${volid}' does not exist`);
+      const owner = /vm-(\d+)-/.exec(volid)?.[1];
+      if (
+        owner &&
+        Object.values(node.vms).some((v) =>
+          Object.values(v.config).some((c) => c.startsWith(`${volid},`) || c === volid)
+        )
+      ) {
+        throw new ApiError(500, `unable to delete '${volid}' - volume is still in use by VM ${owner}`);
+      }
+      return task(ctx, "imgdel", volid.split(":")[1], async () => {
+        await delay("apiCall");
+        delete s.volumes[volid];
+      });
+    },
     "GET /nodes/{node}/network": (ctx) =>
       node.bridges.map((iface) => ({ iface, type: "bridge", active: 1 })).filter(() =>
         !ctx.params.type || ctx.params.type === "bridge" || ctx.params.type === "any_bridge"
@@ -418,10 +430,9 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
     "GET /nodes/{node}/tasks/{upid}/status": (ctx) => {
       const t = node.tasks[ctx.params.upid];
       if (!t) throw new ApiError(500, `no such task '${ctx.params.upid}'`);
-      const p = parseUpid(t.upid)!;
       return {
         upid: t.upid,
-        node: p.node,
+        node: nodeName,
         pid: 0,
         pstart: 0,
         starttime: t.starttime,

@@ -82,6 +82,10 @@ const COMMANDS: Record<string, Command> = {
         help: "the cluster's name, confirming layer 00's destruction",
       },
       yes: { type: "boolean", help: "do not ask for confirmation (not enough for layer 00)" },
+      "purge-volumes": {
+        type: "boolean",
+        help: "also delete this cluster's leftover Proxmox CSI volumes (listed first)",
+      },
     },
     details:
       `${LAYER_NOTE}\nLayer 00 is destroyed only with --including-persistent-auth AND the cluster name\n` +

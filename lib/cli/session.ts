@@ -75,6 +75,7 @@ export async function openSession(
       skipChecks: (flags["skip-check"] as string[] | undefined) ?? [],
       trustNewHostKey: flags["trust-new-host-key"] === true,
       rotateProxmoxTokens: flags["rotate-proxmox-tokens"] === true,
+      purgeVolumes: flags["purge-volumes"] === true,
     },
     env: processEnv,
     lab: labRuntime,

@@ -16,6 +16,8 @@ export interface RunFlags {
   skipChecks: string[];
   trustNewHostKey: boolean;
   rotateProxmoxTokens: boolean;
+  /** destroy: also delete leftover Proxmox CSI volumes of this cluster. */
+  purgeVolumes: boolean;
 }
 
 export interface RunEnv {

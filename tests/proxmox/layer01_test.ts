@@ -111,3 +111,35 @@ Deno.test("a node IP that already answers fails preflight before any VM is made"
     await Deno.remove(cwd, { recursive: true });
   }
 });
+
+Deno.test("destroy lists leftover CSI volumes of the cluster; only --purge-volumes deletes them", async () => {
+  const cwd = await tempWorkdir();
+  const config = await labConfig(cwd);
+  assertEquals((await strata(cwd, "bootstrap", "--lab", "--config", config)).code, 0);
+  // a retained PV's volume parked by the CSI driver, and another cluster's attached volume
+  const path = `${cwd}/.strata/lab/world.json`;
+  const world = JSON.parse(Deno.readTextFileSync(path));
+  const volumes = world.sections.proxmox.nodes.pve1.storages["local-lvm"].volumes;
+  volumes["local-lvm:vm-9999-pvc-0b1c2d3e-aaaa-bbbb-cccc-1234567890ab"] = 8 * 1024 ** 3;
+  volumes["local-lvm:vm-4242-pvc-11111111-2222-3333-4444-555555555555"] = 1024 ** 3;
+  Deno.writeTextFileSync(path, JSON.stringify(world));
+
+  const kept = await strata(cwd, "destroy", "--lab", "--config", config, "--from=infrastructure");
+  assertEquals(kept.code, 0, kept.stdout + kept.stderr);
+  assert(kept.stdout.includes("1 CSI volume(s) kept: local-lvm:vm-9999-pvc-0b1c2d3e"), kept.stdout);
+  assertEquals((await strata(cwd, "bootstrap", "--lab", "--config", config)).code, 0);
+  const purged = await strata(
+    cwd,
+    "destroy",
+    "--lab",
+    "--config",
+    config,
+    "--from=infrastructure",
+    "--purge-volumes",
+  );
+  assertEquals(purged.code, 0, purged.stdout + purged.stderr);
+  const after =
+    JSON.parse(Deno.readTextFileSync(path)).sections.proxmox.nodes.pve1.storages["local-lvm"].volumes;
+  assertEquals(Object.keys(after), ["local-lvm:vm-4242-pvc-11111111-2222-3333-4444-555555555555"]);
+  await Deno.remove(cwd, { recursive: true });
+});
