@@ -40,6 +40,15 @@ Deno.test("layer 01 from nothing: image once per storage, VMs created in paralle
     assert(c.params.scsi0.includes("import-from=local:import/talos-"), c.params.scsi0);
     assert(c.params.tags.split(";").includes("strata-strata-lab"), c.params.tags);
   }
+  // timeline: a create is in flight from its POST until the resize that follows its task; with
+  // vmCreateConcurrency 3 on one host, several overlap but never more than 3
+  let inFlight = 0, most = 0;
+  for (const e of t1) {
+    if (e.method === "POST" && e.path === "/api2/json/nodes/pve1/qemu") most = Math.max(most, ++inFlight);
+    if (e.method === "PUT" && e.path.endsWith("/resize")) inFlight--;
+  }
+  assertEquals(most, 3, "creates overlap up to the per-host limit");
+
   const second = await strata(
     cwd,
     "bootstrap",
