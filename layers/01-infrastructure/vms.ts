@@ -10,6 +10,7 @@ import type { ClusterConfig, NodeConfig } from "../../lib/config/schema.ts";
 import { cidrContains, ipToInt, parseCidr } from "../../lib/config/net.ts";
 import type { ProxmoxClient } from "../../lib/proxmox/client.ts";
 import { createSchematic, installerImage, nocloudImageUrl } from "../../lib/talos/factory/schematic.ts";
+import { ImageFactoryClient } from "../../lib/talos/factory/client.ts";
 
 export const SCHEMATIC_STEP = "infra.image-schematic";
 
@@ -123,17 +124,25 @@ export function vmSteps(input: VmInputs): Step[] {
             },
           );
           if (content.some((c) => c.volid === volid)) return { output: { volid }, changed: false };
-          ctx.progress(`downloading ${imageUrl}`);
+          ctx.progress(`checksum of ${imageUrl}`);
+          const sum = await new ImageFactoryClient({ url: input.factory, signal: ctx.signal }).imageChecksum(
+            imageUrl,
+          );
+          ctx.progress(
+            `downloading ${imageUrl} (sha256 from the ${sum.source === "factory" ? "factory" : "image"})`,
+          );
           const upid = await pve.post<string>(
             `/nodes/${host.name}/storage/${host.imageStorage}/download-url`,
             {
               url: imageUrl,
               content: "import",
               filename,
+              checksum: sum.value,
+              "checksum-algorithm": sum.algorithm,
             },
           );
           await pve.waitForTask(host.name, upid, { signal: ctx.signal });
-          return { output: { volid } };
+          return { output: { volid, sha256: sum.value, checksumSource: sum.source } };
         } finally {
           pve.close();
         }

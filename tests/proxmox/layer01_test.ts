@@ -32,6 +32,11 @@ Deno.test("layer 01 from nothing: image once per storage, VMs created in paralle
   const t1 = trace(`${cwd}/t1.jsonl`).filter((e) => e.system === "proxmox");
   const downloads = t1.filter((e) => e.path.endsWith("/download-url"));
   assertEquals(downloads.length, 1, "the image is downloaded once");
+  assertEquals(downloads[0].params["checksum-algorithm"], "sha256");
+  assert(
+    /^[0-9a-f]{64}$/.test(downloads[0].params.checksum),
+    "Proxmox verifies the image against its checksum",
+  );
   const creates = t1.filter((e) => e.method === "POST" && e.path === "/api2/json/nodes/pve1/qemu");
   assertEquals(creates.map((e) => e.params.name).sort(), ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2"]);
   for (const c of creates) {
