@@ -157,3 +157,39 @@ Deno.test("destroy lists leftover CSI volumes of the cluster; only --purge-volum
   assertEquals(Object.keys(after), ["local-lvm:vm-4242-pvc-11111111-2222-3333-4444-555555555555"]);
   await Deno.remove(cwd, { recursive: true });
 });
+
+Deno.test("drift: cores and memory are updated with a reboot notice; disks grow, never shrink", async () => {
+  const cwd = await tempWorkdir();
+  const config = await labConfig(cwd);
+  assertEquals((await strata(cwd, "bootstrap", "--lab", "--config", config)).code, 0);
+  const original = Deno.readTextFileSync(config);
+  const grown = original.replace(
+    /(name: cp-1\n(?: {4}.*\n)*? {4})cores: 2\n( {4}memory: )4GiB\n( {4}disk: )32GiB/,
+    "$1cores: 4\n$26GiB\n$340GiB",
+  );
+  assert(grown !== original, "edited the config");
+  Deno.writeTextFileSync(config, grown);
+  const r = await strata(cwd, "bootstrap", "--lab", "--config", config, "--lab-trace", `${cwd}/t.jsonl`);
+  assertEquals(r.code, 0, r.stdout + r.stderr);
+  const writes = trace(`${cwd}/t.jsonl`).filter((e) => e.system === "proxmox" && e.method !== "GET");
+  const update = writes.find((e) => e.path.endsWith("/qemu/1101/config"));
+  assertEquals([update?.params.cores, update?.params.memory], ["4", "6144"]);
+  assertEquals(writes.find((e) => e.path.endsWith("/qemu/1101/resize"))?.params.size, "40G");
+  assertEquals(writes.filter((e) => /\/qemu\/110[23]\//.test(e.path)), [], "other VMs untouched");
+  assert(r.stdout.includes("cp-1: cores and memory changed; reboot the VM"), r.stdout);
+
+  Deno.writeTextFileSync(config, grown.replace(/( {4}disk: )40GiB/, "$120GiB"));
+  const shrink = await strata(
+    cwd,
+    "bootstrap",
+    "--lab",
+    "--config",
+    config,
+    "--lab-trace",
+    `${cwd}/t2.jsonl`,
+  );
+  assertEquals(shrink.code, 0, shrink.stderr);
+  assertEquals(trace(`${cwd}/t2.jsonl`).filter((e) => e.path.endsWith("/resize")), []);
+  assert(shrink.stdout.includes("disks only grow"), shrink.stdout);
+  await Deno.remove(cwd, { recursive: true });
+});
