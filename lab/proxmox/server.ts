@@ -13,7 +13,15 @@ import type { Trace } from "../trace.ts";
 import type { LabWorld } from "../world.ts";
 import { authenticateApiToken, effectivePrivileges, hasPrivilege } from "./access.ts";
 import { API_MODEL } from "./api_model.ts";
-import { newNode, type NodeState, sizeBytes, startTask, storageUsed, type VmState } from "./host.ts";
+import {
+  newNode,
+  type NodeState,
+  sizeBytes,
+  startTask,
+  type StorageState,
+  storageUsed,
+  type VmState,
+} from "./host.ts";
 import { ensurePveCa } from "./pki.ts";
 import { proxmoxWorld } from "../ssh/server.ts";
 import { validateParams } from "./validate.ts";
@@ -201,27 +209,10 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
     "GET /nodes/{node}/storage": () =>
       Object.entries(node.storages).map(([storage, s]) => ({
         storage,
-        type: s.type,
-        content: s.content.join(","),
-        total: s.totalBytes,
-        used: storageUsed(s),
-        avail: s.totalBytes - storageUsed(s),
-        active: 1,
-        enabled: 1,
+        ...storageStatus(s),
         shared: s.shared ? 1 : 0,
       })),
-    "GET /nodes/{node}/storage/{storage}/status": (ctx) => {
-      const s = storage(ctx.params.storage);
-      return {
-        type: s.type,
-        content: s.content.join(","),
-        total: s.totalBytes,
-        used: storageUsed(s),
-        avail: s.totalBytes - storageUsed(s),
-        active: 1,
-        enabled: 1,
-      };
-    },
+    "GET /nodes/{node}/storage/{storage}/status": (ctx) => storageStatus(storage(ctx.params.storage)),
     "GET /nodes/{node}/storage/{storage}/content": (ctx) => {
       const s = storage(ctx.params.storage);
       return Object.entries(s.volumes).map(([volid, size]) => ({
@@ -464,6 +455,15 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
     },
   };
 
+  const storageStatus = (s: StorageState) => ({
+    type: s.type,
+    content: s.content.join(","),
+    total: s.totalBytes,
+    used: storageUsed(s),
+    avail: s.totalBytes - storageUsed(s),
+    active: 1,
+    enabled: 1,
+  });
   const storage = (id: string) => {
     const s = node.storages[id];
     if (!s) throw new ApiError(500, `storage '${id}' does not exist`);
