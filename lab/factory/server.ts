@@ -77,7 +77,7 @@ class HttpError extends Error {
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-.]+)?$/;
 
-export async function startFactoryEmulator(options: FactoryEmulatorOptions): Promise<FactoryEmulator> {
+export function startFactoryEmulator(options: FactoryEmulatorOptions): Promise<FactoryEmulator> {
   const { world, clock, profile, random, trace } = options;
   const state = world.section<FactoryWorld>("factory", () => ({ schematics: {} }));
   const versions = options.versions ?? TALOS_VERSIONS;
@@ -254,7 +254,8 @@ export async function startFactoryEmulator(options: FactoryEmulatorOptions): Pro
       record(503);
       return text(503, "service temporarily unavailable\n");
     }
-    await clock.sleep(pick(profile.apiCall, random));
+    const wait = pick(profile.apiCall, random);
+    if (wait > 0) await clock.sleep(wait);
     let res: Response;
     try {
       res = await route(req, url, params);
@@ -268,10 +269,10 @@ export async function startFactoryEmulator(options: FactoryEmulatorOptions): Pro
 
   const server = Deno.serve({ hostname: options.address, port: options.port, onListen() {} }, handler);
   const port = server.addr.port;
-  return {
+  return Promise.resolve({
     url: `http://${options.address}:${port}`,
     address: options.address,
     port,
     close: () => server.shutdown(),
-  };
+  });
 }

@@ -122,11 +122,20 @@ function resolvesToNonString(s: string): boolean {
   return false;
 }
 
+/** Control characters other than tab, LF and CR: not printable in YAML. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return true;
+  }
+  return false;
+}
+
 /** libyaml's analysis: may this string be written plain in block context? */
 function plainAllowed(s: string): boolean {
   if (s === "") return false;
   if (/^\s|\s$/.test(s)) return false;
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)) return false;
+  if (hasControl(s)) return false;
   if (s.startsWith("---") || s.startsWith("...")) return false;
   const first = s[0];
   if ("#,[]{}&*!|>'\"%@`".includes(first)) return false;
@@ -140,7 +149,7 @@ function scalar(s: string, indent: number): string {
   if (s.includes("\n")) return literal(s, indent);
   if (resolvesToNonString(s)) return doubleQuoted(s);
   if (plainAllowed(s)) return s;
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)) return doubleQuoted(s);
+  if (hasControl(s)) return doubleQuoted(s);
   return `'${s.replaceAll("'", "''")}'`;
 }
 
