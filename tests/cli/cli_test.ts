@@ -95,7 +95,12 @@ Deno.test("bootstrap --lab runs preflight and every layer; a re-run changes noth
   assertEquals(again.code, 0, again.stderr);
   const events = again.stdout.trim().split("\n").map((l) => JSON.parse(l));
   const finished = events.filter((e) => e.type === "step.finished");
-  assert(finished.length === 12 && finished.every((e) => e.changed === false), JSON.stringify(finished));
+  const started = events.filter((e) => e.type === "step.started");
+  assert(
+    finished.length > 10 && finished.length === started.length,
+    `${finished.length} of ${started.length} finished`,
+  );
+  assert(finished.every((e) => e.changed === false), JSON.stringify(finished.filter((e) => e.changed)));
   assertEquals(events.at(-1).type, "run.finished");
   const status = await strata(cwd, "status", "--lab", "--json");
   const doc = JSON.parse(status.stdout);
