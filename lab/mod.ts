@@ -14,6 +14,7 @@
  * ```
  */
 import { type Clock, ScaledClock } from "../lib/clock/clock.ts";
+import { PreflightError } from "../lib/errors.ts";
 import type { ClusterConfig } from "../lib/config/schema.ts";
 import { labAddress } from "./address.ts";
 import { Faults } from "./faults.ts";
@@ -66,6 +67,29 @@ export interface LabRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * An emulator that cannot listen usually means another lab holds the same loopback addresses
+ * (every lab of a config uses the same ones): say so, with the fix, instead of a stack trace.
+ */
+export function labStartError(system: string, err: unknown): Error {
+  const code = (err as { code?: unknown })?.code;
+  // Deno.serve throws Deno.errors.AddrInUse; node:net servers (ssh2, tls) an error with a code
+  if (err instanceof Deno.errors.AddrInUse || code === "EADDRINUSE") {
+    return new PreflightError(
+      `lab: the ${system} emulator cannot listen: its loopback address is already in use`,
+      "another lab is running on this machine (`deno task lab serve`, a `bootstrap --lab` or a test run); " +
+        "stop it and retry",
+    );
+  }
+  if (err instanceof Deno.errors.AddrNotAvailable || code === "EADDRNOTAVAIL") {
+    return new PreflightError(
+      `lab: the ${system} emulator cannot listen: ${(err as Error).message}`,
+      "this system does not route all of 127.0.0.0/8 to loopback; the lab needs it (Linux does by default)",
+    );
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 export function labDir(stateDir: string): string {
   return `${stateDir}/lab`;
 }
@@ -111,7 +135,11 @@ export async function openLab(options: {
     },
     async start() {
       for (const emulator of options.emulators ?? LAB_EMULATORS) {
-        handles.push(...await emulator.start(lab, config));
+        try {
+          handles.push(...await emulator.start(lab, config));
+        } catch (err) {
+          throw labStartError(emulator.system, err);
+        }
       }
     },
     endpoints: () => handles,

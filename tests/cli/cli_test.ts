@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../testing.ts";
-import { ROOT, snapshot, strata, strataCommand, tempWorkdir } from "./run.ts";
+import { readAll, readUntil, ROOT, snapshot, strata, strataCommand, tempWorkdir } from "./run.ts";
 
 const COMMANDS: Record<string, string[]> = {
   bootstrap: [
@@ -178,18 +178,24 @@ Deno.test("Ctrl-C during bootstrap exits 130 and keeps what was done", async () 
   const cwd = await tempWorkdir();
   const child = strataCommand(cwd, ["bootstrap", "--lab"]).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!seen.includes("start   auth.")) seen += (await reader.read()).value ?? "";
-  child.kill("SIGINT");
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += value;
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen: string;
+  try {
+    seen = await readUntil(reader, "start   auth.");
+  } catch (err) {
+    const rest = await readAll(stderr);
+    await child.status;
+    throw new Error(`${(err as Error).message}\nstderr: ${rest}`);
   }
-  await child.stderr.cancel();
+  child.kill("SIGINT");
+  seen = await readAll(reader, seen);
+  await readAll(stderr);
   const { code } = await child.status;
   assertEquals(code, 130, seen);
-  assert(!seen.includes("layer 01-infrastructure (0 steps)"), "no layer started after Ctrl-C");
+  assert(!seen.includes("==> layer 01-infrastructure"), `a layer started after Ctrl-C:\n${seen}`);
+  // the lock was released and the run resumes: what was done is kept, the rest is done now
+  const resumed = await strata(cwd, "bootstrap", "--lab", "--only=persistent-auth");
+  assertEquals(resumed.code, 0, resumed.stdout + resumed.stderr);
   await Deno.remove(cwd, { recursive: true });
 });
 

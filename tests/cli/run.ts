@@ -47,3 +47,29 @@ export function snapshot(dir: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Reads a child's output until `text` appears; fails (instead of spinning) when the stream ends
+ * first, with everything read so far.
+ */
+export async function readUntil(
+  reader: ReadableStreamDefaultReader<string>,
+  text: string,
+  seen = "",
+): Promise<string> {
+  while (!seen.includes(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`output ended before ${JSON.stringify(text)} appeared:\n${seen}`);
+    seen += value;
+  }
+  return seen;
+}
+
+/** Reads the rest of a child's output. */
+export async function readAll(reader: ReadableStreamDefaultReader<string>, seen = ""): Promise<string> {
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return seen;
+    seen += value;
+  }
+}
