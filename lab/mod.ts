@@ -148,7 +148,11 @@ export async function openLab(options: {
       await world.save();
     },
     async close() {
+      const started = handles.length > 0;
       for (const h of handles.splice(0).reverse()) await h.close();
+      // emulators save as they go; this waits for the last of those saves (and writes nothing new
+      // when no emulator ran)
+      if (started) await world.save();
       await trace.close();
     },
   };

@@ -102,6 +102,13 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
   const pve = proxmoxWorld(world) as ReturnType<typeof proxmoxWorld> & { nodes?: Record<string, NodeState> };
   pve.nodes ??= {};
   const node = pve.nodes[nodeName] ??= newNode();
+  // tasks of an emulator process that ended mid-task never finish: end them and free their locks
+  for (const t of Object.values(node.tasks).filter((t) => t.status === "running")) {
+    t.status = "stopped";
+    t.exitstatus = "unexpected status";
+    t.log.push("TASK ERROR: the lab host stopped while the task ran");
+  }
+  for (const v of Object.values(node.vms)) delete v.lock;
   for (const f of options.foreignVms ?? []) {
     node.vms[f.vmid] ??= {
       vmid: f.vmid,
