@@ -158,27 +158,13 @@ export async function destroy(flags: Parsed): Promise<number> {
       "it holds the keys every sealed secret and client depends on; add the flag and --confirm=<cluster name>",
     );
   }
-  const session = await openSession(flags, { startLab: true });
+  // the lab is started only once the destruction is confirmed: a refusal leaves everything as it was
+  const session = await openSession(flags);
   const { env, reporter } = session;
   const started = env.clock.now();
   try {
-    if (order.includes("00-persistent-auth")) {
-      const name = env.config.cluster.name;
-      let typed = flags.confirm as string | undefined;
-      if (typed === undefined && Deno.stdin.isTerminal()) {
-        typed =
-          prompt(`Destroying layer 00 deletes the keys of cluster "${name}". Type its name to confirm:`) ??
-            undefined;
-      }
-      if (typed !== name) {
-        throw new RefusedError(
-          `layer 00 was not destroyed: the cluster name was not confirmed${
-            typed ? ` ("${typed}" ≠ "${name}")` : ""
-          }`,
-          `pass --confirm=${name} (or type it at the prompt); --yes alone is not enough`,
-        );
-      }
-    }
+    confirmDestroy(env.config.cluster.name, order, flags, env.state);
+    await session.startLab();
     reporter.event({ type: "run.started", command: "destroy", layers: order, at: started });
     return await underLock(session, "destroy", async (signal) => {
       for (const id of order) {
@@ -201,6 +187,50 @@ export async function destroy(flags: Parsed): Promise<number> {
     });
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * The safety rule of `destroy`: layer 00 needs the cluster's name (`--confirm=NAME` or typed at the
+ * prompt; `--yes` is not enough); other layers are confirmed at a terminal unless `--yes`.
+ * Throws {@link RefusedError} (exit 4) before anything is touched.
+ */
+export function confirmDestroy(
+  cluster: string,
+  order: LayerId[],
+  flags: Parsed,
+  state: { layer(id: LayerId): { steps: Record<string, unknown> } | undefined },
+  ask: { interactive: boolean; prompt(q: string): string | null; confirm(q: string): boolean } = {
+    interactive: Deno.stdin.isTerminal(),
+    prompt: (q) => prompt(q),
+    confirm: (q) => confirm(q),
+  },
+): void {
+  const applied = order.map((id) =>
+    `${id} (${Object.keys(state.layer(id)?.steps ?? {}).length} steps applied)`
+  );
+  if (order.includes("00-persistent-auth")) {
+    let typed = flags.confirm as string | undefined;
+    if (typed === undefined && ask.interactive) {
+      typed = ask.prompt(
+        `This destroys ${applied.join(", ")}.\nLayer 00 holds the keys every sealed secret and client ` +
+          `of cluster "${cluster}" depends on. Type the cluster's name to confirm:`,
+      ) ?? undefined;
+    }
+    if (typed !== cluster) {
+      throw new RefusedError(
+        `layer 00 was not destroyed: the cluster name was not confirmed${
+          typed ? ` ("${typed}" ≠ "${cluster}")` : ""
+        }; nothing was changed`,
+        `pass --confirm=${cluster} (or type it at the prompt); --yes alone is not enough`,
+      );
+    }
+    return;
+  }
+  if (flags.yes !== true && ask.interactive) {
+    if (!ask.confirm(`Destroy ${applied.join(", ")} of cluster "${cluster}"? Layer 00 is kept.`)) {
+      throw new RefusedError("destroy was not confirmed; nothing was changed", "answer y, or pass --yes");
+    }
   }
 }
 

@@ -16,6 +16,8 @@ export interface Session {
   env: RunEnv;
   reporter: Reporter;
   lab?: LabRuntime;
+  /** Starts the lab's emulators (once; a no-op without `--lab`). */
+  startLab(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,18 +90,18 @@ export async function openSession(
       message: `proxmox.hosts ${host.name}: insecure: true turns TLS verification off for ${host.api}`,
     });
   }
-  if (options.startLab && labRuntime) {
-    try {
-      await labRuntime.start();
-    } catch (err) {
+  let started: Promise<void> | undefined;
+  const startLab = () =>
+    started ??= labRuntime?.start().catch(async (err) => {
       await labRuntime.close();
       throw err;
-    }
-  }
+    }) ?? Promise.resolve();
+  if (options.startLab) await startLab();
   return {
     env,
     reporter,
     lab: labRuntime,
+    startLab,
     close: async () => {
       await labRuntime?.close();
       await reporter.close();
