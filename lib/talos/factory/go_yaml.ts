@@ -4,9 +4,8 @@
  * libyaml's choice between plain, single-quoted, double-quoted and literal scalars. The Image Factory
  * hashes this exact text to name a schematic, so byte equality matters here.
  *
- * Covered exactly: scalars, maps of scalars/maps/sequences, sequences of scalars, sequences of maps
- * whose values are scalars. Deeper nesting inside sequence items follows the same rules but is not
- * checked against Go output.
+ * Checked byte for byte against Go output: the factory's schematics and the `talosctl gen config`
+ * examples (maps, sequences, maps inside sequence items, nested maps inside those, literals).
  *
  * @example
  * ```ts
@@ -37,34 +36,37 @@ function isEmpty(v: GoYamlValue): boolean {
   return Array.isArray(v) ? v.length === 0 : Object.keys(v as object).length === 0;
 }
 
-/** Lines of a value that starts on its own line at `indent`. */
+/**
+ * libyaml's indentation as go-yaml changed it: a collection nested under a mapping key goes to the
+ * next multiple of 4 past the key's column; the content of a sequence item starts 2 columns in,
+ * right after "- ".
+ */
+function nextIndent(indent: number): number {
+  return INDENT * Math.floor((indent + INDENT) / INDENT);
+}
+
+/** Lines of a non-empty collection whose first line starts at column `indent`. */
 function block(value: GoYamlValue, indent: number): string[] {
   const pad = " ".repeat(indent);
   if (!isCollection(value) || isEmpty(value)) return [pad + inline(value, indent)];
+  const lines: string[] = [];
   if (Array.isArray(value)) {
-    const lines: string[] = [];
     for (const item of value) {
-      if (isCollection(item) && !Array.isArray(item) && !isEmpty(item)) {
-        // "- k: v" with the mapping's other keys aligned after "- "
-        const inner = block(item, indent + 2);
-        lines.push(pad + "- " + inner[0].slice(indent + 2), ...inner.slice(1));
-      } else if (Array.isArray(item) && !isEmpty(item)) {
+      if (isCollection(item) && !isEmpty(item)) {
         const inner = block(item, indent + 2);
         lines.push(pad + "- " + inner[0].slice(indent + 2), ...inner.slice(1));
       } else {
-        const text = inline(item, indent + 2);
-        lines.push(pad + "- " + text);
+        lines.push(pad + "- " + inline(item, indent + 2));
       }
     }
     return lines;
   }
-  const lines: string[] = [];
   for (const [key, v] of Object.entries(value as Record<string, GoYamlValue>)) {
     const k = scalar(key, indent);
     if (isCollection(v) && !isEmpty(v)) {
-      lines.push(`${pad}${k}:`, ...block(v, indent + INDENT));
+      lines.push(`${pad}${k}:`, ...block(v, nextIndent(indent)));
     } else {
-      lines.push(`${pad}${k}: ${inline(v, indent + INDENT)}`);
+      lines.push(`${pad}${k}: ${inline(v, nextIndent(indent))}`);
     }
   }
   return lines;
@@ -175,4 +177,41 @@ function literal(s: string, indent: number): string {
   const pad = " ".repeat(indent);
   const lines = body.split("\n").map((l) => (l === "" ? "" : pad + l));
   return `|${indicator}${chomp}\n${lines.join("\n")}`;
+}
+
+/**
+ * go-yaml's order of map keys (`keyList.Less`): runs of digits compare as numbers, letters sort
+ * before other characters after a digit and after them otherwise.
+ */
+export function goKeyCompare(a: string, b: string): number {
+  const ar = Array.from(a), br = Array.from(b);
+  const isDigit = (c: string) => c >= "0" && c <= "9";
+  const isLetter = (c: string) => /\p{L}/u.test(c);
+  let digits = false;
+  for (let i = 0; i < ar.length && i < br.length; i++) {
+    if (ar[i] === br[i]) {
+      digits = isDigit(ar[i]);
+      continue;
+    }
+    const al = isLetter(ar[i]), bl = isLetter(br[i]);
+    if (al && bl) return ar[i] < br[i] ? -1 : 1;
+    if (al || bl) return (digits ? al : bl) ? -1 : 1;
+    let an = 0, bn = 0;
+    if (ar[i] === "0" || br[i] === "0") {
+      for (let j = i - 1; j >= 0 && isDigit(ar[j]); j--) {
+        if (ar[j] !== "0") {
+          an = 1;
+          bn = 1;
+          break;
+        }
+      }
+    }
+    let ai = i, bi = i;
+    for (; ai < ar.length && isDigit(ar[ai]); ai++) an = an * 10 + Number(ar[ai]);
+    for (; bi < br.length && isDigit(br[bi]); bi++) bn = bn * 10 + Number(br[bi]);
+    if (an !== bn) return an < bn ? -1 : 1;
+    if (ai !== bi) return ai < bi ? -1 : 1;
+    return ar[i] < br[i] ? -1 : 1;
+  }
+  return ar.length === br.length ? 0 : ar.length < br.length ? -1 : 1;
 }

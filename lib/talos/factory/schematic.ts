@@ -19,7 +19,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Node as YamlNode } from "yaml";
-import { goYaml, type GoYamlValue } from "./go_yaml.ts";
+import { goKeyCompare, goYaml, type GoYamlValue } from "./go_yaml.ts";
 import { ImageFactoryClient } from "./client.ts";
 import { installerImage as installer, nocloudImageUrl as nocloudUrl } from "./image.ts";
 
@@ -81,7 +81,7 @@ function sortedKeys(v: unknown): GoYamlValue {
   if (Array.isArray(v)) return v.map(sortedKeys);
   if (v && typeof v === "object") {
     const out: Record<string, GoYamlValue> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortedKeys((v as Record<string, unknown>)[k]);
+    for (const k of Object.keys(v).sort(goKeyCompare)) out[k] = sortedKeys((v as Record<string, unknown>)[k]);
     return out;
   }
   return (v ?? null) as GoYamlValue;
