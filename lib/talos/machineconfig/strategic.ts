@@ -13,7 +13,8 @@
  *   `portSelector.ports` are replaced.
  * - `$patch: delete` deletes: a whole document (`apiVersion`, `kind`, [`name`], `$patch: delete`),
  *   a key (`key: {$patch: delete}`), or the first list entry whose first field matches
- *   (`- {name: PodSecurity, $patch: delete}`). Deleting something that is not there is an error.
+ *   (`- {name: PodSecurity, $patch: delete}`). Deleting something that is not there is an error;
+ *   a map left empty by a delete is removed (Talos' fields are `omitempty`).
  * - `null` changes nothing.
  *
  * @example
@@ -145,12 +146,28 @@ function applyDelete(doc: Doc, s: DeleteSelector): void {
   if (s.key === undefined) {
     if (!isMap(node) || !(s.path[last] in node)) fail();
     delete (node as Doc)[s.path[last]];
+    pruneEmptyMaps(doc, s.path.slice(0, -1));
     return;
   }
   if (!Array.isArray(node)) return fail();
   const i = node.findIndex((e) => isMap(e) && e[s.key!] !== undefined && String(e[s.key!]) === s.value);
   if (i < 0) fail();
   node.splice(i, 1);
+}
+
+/**
+ * Maps a delete left empty go too, up to the document: Talos' fields are `omitempty`, so an emptied
+ * map is not written.
+ */
+function pruneEmptyMaps(doc: Doc, path: string[]): void {
+  for (let depth = path.length; depth > 0; depth--) {
+    let parent: Doc = doc;
+    for (const k of path.slice(0, depth - 1)) parent = parent[k] as Doc;
+    const key = path[depth - 1];
+    const v = parent[key];
+    if (!isMap(v) || Object.keys(v).length) return;
+    delete parent[key];
+  }
 }
 
 function isZero(v: unknown): boolean {
