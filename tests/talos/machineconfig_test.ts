@@ -426,7 +426,7 @@ Deno.test("bad inputs name the config field: Talos and Kubernetes versions, MAC,
       () =>
         generateClusterConfigs(
           cluster(),
-          nodes((n) => ({ taints: [{ key: "a", effect: "NoSchedule" }, { key: "a", effect: "NoExecute" }] })),
+          nodes(() => ({ taints: [{ key: "a", effect: "NoSchedule" }, { key: "a", effect: "NoExecute" }] })),
         ),
       /taints: key "a" appears twice/,
     ],
