@@ -44,9 +44,15 @@ export async function openSession(
   const processEnv = Deno.env.toObject();
   const lab = flags.lab === true;
   const loaded = await loadConfig((flags.config as string | undefined) ?? defaultConfigPath(lab));
-  const reporter = options.reporter ?? createReporter({ json: flags.json === true });
   const stateDir = stateDirOf(flags, processEnv);
   const { config } = loaded;
+  // opening the lab reads its world and writes nothing; its clock drives the reporter's elapsed times
+  const labRuntime = lab
+    ? await openLab({ stateDir, config, traceFile: flags["lab-trace"] as string | undefined })
+    : undefined;
+  const clock = labRuntime?.clock ?? systemClock;
+  const reporter = options.reporter ??
+    createReporter({ json: flags.json === true, env: processEnv, now: () => clock.now() });
   const state = await StateStore.open({
     dir: stateDir,
     cluster: config.cluster.name,
@@ -58,10 +64,11 @@ export async function openSession(
         message: `created the age identity that encrypts strata's secrets at ${id.source}: back it up ` +
           `(public key ${id.recipient}); without it the state cannot be decrypted`,
       }),
+  }).catch(async (err) => {
+    await labRuntime?.close();
+    await reporter.close();
+    throw err;
   });
-  const labRuntime = lab
-    ? await openLab({ stateDir, config, traceFile: flags["lab-trace"] as string | undefined })
-    : undefined;
   const env: RunEnv = {
     config,
     configFile: loaded.file,
@@ -69,7 +76,7 @@ export async function openSession(
     stateDir,
     clusterDir: `${stateDir}/${config.cluster.name}`,
     state,
-    clock: labRuntime?.clock ?? systemClock,
+    clock,
     flags: {
       yes: flags.yes === true,
       json: flags.json === true,

@@ -12,7 +12,7 @@ import { preflightTable } from "./preflight_table.ts";
 import { Summary } from "./summary.ts";
 
 export function colorizer(enabled: boolean): (s: string, code: number) => string {
-  return enabled ? (s, code) => `\x1b[${code}m${s}\x1b[0m` : (s) => s;
+  return enabled ? (s, code) => s ? `\x1b[${code}m${s}\x1b[0m` : s : (s) => s;
 }
 
 export class PlainReporter implements Reporter {
@@ -25,6 +25,11 @@ export class PlainReporter implements Reporter {
   event(e: EngineEvent): void {
     this.summary.add(e);
     const c = this.#color;
+    // a fixed-width label column, coloured after padding so colour codes do not shift it
+    const label = (text: string, code?: number) => {
+      const padded = text.padEnd(7);
+      return code ? c(padded, code) : padded;
+    };
     if (e.type !== "preflight.result" && this.#preflight.length) this.#flushPreflight();
     switch (e.type) {
       case "run.started":
@@ -35,24 +40,24 @@ export class PlainReporter implements Reporter {
       case "layer.started":
         return this.write(`${c("==>", 36)} layer ${e.layer} (${e.steps.length} steps)`);
       case "step.started":
-        return this.write(`  start   ${e.step}: ${e.title}`);
+        return this.write(`  ${label("start")} ${e.step}: ${e.title}`);
       case "step.progress":
-        return this.write(`  …       ${e.step}: ${e.message}`);
+        return this.write(`  ${label("…")} ${e.step}: ${e.message}`);
       case "step.retried":
         return this.write(
-          `  retry   ${e.step}: attempt ${e.attempt} failed (${e.error}); again in ${
+          `  ${label("retry", 33)} ${e.step}: attempt ${e.attempt} failed (${e.error}); again in ${
             formatDuration(e.delayMs)
           }`,
         );
       case "step.finished":
         return this.write(
-          `  ${c(e.changed ? "done" : "ok", 32)}    ${e.step} (${formatDuration(e.durationMs)})${
+          `  ${label(e.changed ? "done" : "ok", 32)} ${e.step} (${formatDuration(e.durationMs)})${
             e.changed ? "" : " unchanged"
           }`,
         );
       case "step.failed":
         return this.write(
-          `  ${c("FAILED", 31)}  ${e.step} (${formatDuration(e.durationMs)}): ${e.error}${
+          `  ${label("FAILED", 31)} ${e.step} (${formatDuration(e.durationMs)}): ${e.error}${
             e.remedy ? `\n          fix: ${e.remedy}` : ""
           }`,
         );
@@ -61,7 +66,9 @@ export class PlainReporter implements Reporter {
           `${c("<==", 36)} layer ${e.layer} ${e.ok ? "done" : "stopped"} in ${formatDuration(e.durationMs)}`,
         );
       case "notice":
-        return this.write(`  ${e.level === "warn" ? c("warning", 33) : "note"}: ${e.message}`);
+        return this.write(
+          `  ${e.level === "warn" ? c("warning", 33) : "note"}: ${e.message.replaceAll("\n", "\n    ")}`,
+        );
       case "run.finished":
         return;
     }
@@ -72,7 +79,8 @@ export class PlainReporter implements Reporter {
   }
   close(): Promise<void> {
     if (this.#preflight.length) this.#flushPreflight();
-    if (this.summary.rows.size || this.summary.finished) this.write(this.summary.render());
+    const summary = this.summary.render();
+    if (summary) this.write(summary);
     return Promise.resolve();
   }
 }
