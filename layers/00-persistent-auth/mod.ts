@@ -5,15 +5,29 @@
  * cluster name.
  */
 import { connectProxmoxSsh } from "../../lib/run/ssh.ts";
-import type { LayerDefinition } from "../../lib/run/env.ts";
+import type { LayerDefinition, RenderedArtifacts, RunEnv } from "../../lib/run/env.ts";
 import { fluxDeployKeyStep, sealedSecretsKeyStep, talosSecretsStep } from "./keys.ts";
 import { proxmoxAccessStep, proxmoxCaStep } from "./proxmox.ts";
 import "./preflight.ts";
+
+/** The public halves of layer 00's keys, from state (they exist only once the layer has run). */
+function renderPublicKeys(env: RunEnv): RenderedArtifacts {
+  const files: Record<string, string> = {};
+  const cert = env.state.step("auth.sealed-secrets-key")?.output.certificate;
+  if (typeof cert === "string") files["auth/sealed-secrets.crt"] = cert;
+  const pub = env.state.step("auth.flux-deploy-key")?.output.publicKey;
+  if (typeof pub === "string") files["auth/flux-deploy-key.pub"] = pub.endsWith("\n") ? pub : pub + "\n";
+  const notes = files["auth/sealed-secrets.crt"]
+    ? []
+    : ["layer 00 has not run yet, so the auth/ public keys are not rendered"];
+  return { files, notes };
+}
 
 export const persistentAuth: LayerDefinition = {
   id: "00-persistent-auth",
   name: "persistent-auth",
   title: "persistent auth",
+  render: renderPublicKeys,
   steps: (env) => {
     const { config } = env;
     return [

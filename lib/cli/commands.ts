@@ -11,14 +11,12 @@ import { LAYER_IDS, type LayerId } from "../engine/types.ts";
 import { ExitCode, InterruptedError, RefusedError, UsageError } from "../errors.ts";
 import { exportPersistentAuth, importPersistentAuth } from "../auth/transfer.ts";
 import { runPreflight } from "../preflight/registry.ts";
-import { schematicId, schematicYaml } from "../talos/factory/schematic.ts";
-import { imageFilename, vmCreateParams } from "../../layers/01-infrastructure/vms.ts";
 import "../preflight/core.ts";
 import { runSeal } from "../sealing/mod.ts";
 import { encryptText, loadIdentity } from "../state/identity.ts";
 import { acquireLock } from "../state/lock.ts";
 import { writeFileAtomic } from "../state/atomic.ts";
-import type { LayerDefinition } from "../run/env.ts";
+import type { LayerDefinition, RunEnv } from "../run/env.ts";
 import type { Parsed } from "./args.ts";
 import { openSession, type Session } from "./session.ts";
 
@@ -351,23 +349,15 @@ export async function render(flags: Parsed): Promise<number> {
   if (!out) throw new UsageError("render needs --out DIR");
   const session = await openSession(flags);
   try {
-    const { state } = session.env;
-    const files: Record<string, string> = {};
-    const cert = state.step("auth.sealed-secrets-key")?.output.certificate;
-    if (typeof cert === "string") files["auth/sealed-secrets.crt"] = cert;
-    const pub = state.step("auth.flux-deploy-key")?.output.publicKey;
-    if (typeof pub === "string") files["auth/flux-deploy-key.pub"] = pub.endsWith("\n") ? pub : pub + "\n";
-    files["config.json"] = JSON.stringify(session.env.config, null, 2) + "\n";
-    files["proxmox/vms.json"] = JSON.stringify(await renderVms(session), null, 2) + "\n";
+    const { files, notes } = await renderArtifacts(session.env, LAYERS);
     for (const [path, text] of Object.entries(files)) {
       await writeFileAtomic(`${out}/${path}`, text, { mode: 0o644 });
     }
-    if (flags.json) console.log(JSON.stringify({ out, files: Object.keys(files) }));
-    else {console.log(`wrote ${Object.keys(files).length} file(s) to ${out}:\n${
-        Object.keys(files).map((f) => `  ${f}`).join("\n")
-      }`);}
-    if (!files["auth/sealed-secrets.crt"] && !flags.json) {
-      console.log("note: layer 00 has not run yet, so auth/ public keys are not rendered");
+    if (flags.json) console.log(JSON.stringify({ out, files: Object.keys(files), notes }));
+    else {
+      console.log(`wrote ${Object.keys(files).length} file(s) to ${out}:`);
+      for (const f of Object.keys(files)) console.log(`  ${f}`);
+      for (const n of notes) console.log(`note: ${n}`);
     }
     return ExitCode.ok;
   } finally {
@@ -375,23 +365,27 @@ export async function render(flags: Parsed): Promise<number> {
   }
 }
 
-/** For each VM, the exact parameters strata sends to create it. */
-async function renderVms(session: Session) {
-  const { config, state } = session.env;
-  const fromState = state.step("infra.image-schematic")?.output.schematic as string | undefined;
-  // without a run, the id is computed as the factory computes it (SHA-256 of the canonical schematic)
-  const schematic = fromState ?? await schematicId(schematicYaml(config.talos.extensions));
-  const vms: Record<string, unknown> = {};
-  for (const node of config.nodes) {
-    const host = config.proxmox.hosts.find((h) => h.name === node.host)!;
-    const volid = `${host.imageStorage}:import/${imageFilename(schematic, config.talos.version)}`;
-    vms[node.name] = {
-      host: node.host,
-      path: `/nodes/${node.host}/qemu`,
-      params: vmCreateParams(config, node, volid),
-    };
+/**
+ * Every layer's artifacts plus the normalized config, by path. Two layers claiming one path is a
+ * programming error, caught here rather than silently overwritten.
+ */
+export async function renderArtifacts(
+  env: RunEnv,
+  layers: readonly LayerDefinition[],
+): Promise<{ files: Record<string, string>; notes: string[] }> {
+  const files: Record<string, string> = { "config.json": JSON.stringify(env.config, null, 2) + "\n" };
+  const notes: string[] = [];
+  const owner: Record<string, string> = { "config.json": "strata" };
+  for (const layer of layers) {
+    const rendered = await layer.render?.(env);
+    for (const [path, text] of Object.entries(rendered?.files ?? {})) {
+      if (owner[path]) throw new Error(`render: ${layer.id} and ${owner[path]} both write ${path}`);
+      owner[path] = layer.id;
+      files[path] = text;
+    }
+    notes.push(...rendered?.notes ?? []);
   }
-  return { schematic, schematicFrom: fromState ? "state" : "computed", vms };
+  return { files, notes };
 }
 
 export function schema(): Promise<number> {

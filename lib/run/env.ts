@@ -43,6 +43,14 @@ export interface RequiredEnv {
   why: string;
 }
 
+/** What a layer contributes to `render`. */
+export interface RenderedArtifacts {
+  /** Path under the output folder (e.g. `proxmox/vms.json`) → content. Public material only. */
+  files: Record<string, string>;
+  /** Said to the user, e.g. why an artifact is missing ("layer 00 has not run yet"). */
+  notes?: string[];
+}
+
 /** One layer: its steps, built from the run environment. */
 export interface LayerDefinition {
   id: LayerId;
@@ -51,4 +59,9 @@ export interface LayerDefinition {
   /** Environment variables the layer's steps read (checked by preflight). */
   requiredEnv?(env: RunEnv): RequiredEnv[];
   steps(env: RunEnv): Step[];
+  /**
+   * The layer's generated artifacts for `render`, computed without touching anything (no
+   * network, no state writes). Never secrets: render output is meant to be read and diffed.
+   */
+  render?(env: RunEnv): Promise<RenderedArtifacts> | RenderedArtifacts;
 }
