@@ -48,7 +48,7 @@ function nextIndent(indent: number): number {
 /** Lines of a non-empty collection whose first line starts at column `indent`. */
 function block(value: GoYamlValue, indent: number): string[] {
   const pad = " ".repeat(indent);
-  if (!isCollection(value) || isEmpty(value)) return [pad + inline(value, indent)];
+  if (!isCollection(value) || isEmpty(value)) return [pad + inline(value, indent, indent)];
   const lines: string[] = [];
   if (Array.isArray(value)) {
     for (const item of value) {
@@ -56,30 +56,32 @@ function block(value: GoYamlValue, indent: number): string[] {
         const inner = block(item, indent + 2);
         lines.push(pad + "- " + inner[0].slice(indent + 2), ...inner.slice(1));
       } else {
-        lines.push(pad + "- " + inline(item, indent + 2));
+        lines.push(pad + "- " + inline(item, indent + 2, indent));
       }
     }
     return lines;
   }
   for (const [key, v] of Object.entries(value as Record<string, GoYamlValue>)) {
-    const k = scalar(key, indent);
+    // a key cannot be a block scalar: multi-line keys are double-quoted
+    const k = key.includes("\n") ? doubleQuoted(key) : scalar(key, indent);
     if (isCollection(v) && !isEmpty(v)) {
       lines.push(`${pad}${k}:`, ...block(v, nextIndent(indent)));
     } else {
-      lines.push(`${pad}${k}: ${inline(v, nextIndent(indent))}`);
+      lines.push(`${pad}${k}: ${inline(v, nextIndent(indent), indent)}`);
     }
   }
   return lines;
 }
 
 /** A scalar or empty collection on the current line. */
-function inline(value: GoYamlValue, indent: number): string {
+/** `indent`: where block content goes; `parent`: the column of the key or "- " it belongs to. */
+function inline(value: GoYamlValue, indent: number, parent: number): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "[]";
   if (typeof value === "object") return "{}";
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "number") return numberText(value);
-  return scalar(value, indent);
+  return scalar(value, indent, parent);
 }
 
 function numberText(n: number): string {
@@ -147,8 +149,8 @@ function plainAllowed(s: string): boolean {
 }
 
 /** The text of a string scalar as go-yaml writes it. */
-function scalar(s: string, indent: number): string {
-  if (s.includes("\n")) return literal(s, indent);
+function scalar(s: string, indent: number, parent = indent): string {
+  if (s.includes("\n")) return literal(s, indent, parent);
   if (resolvesToNonString(s)) return doubleQuoted(s);
   if (plainAllowed(s)) return s;
   if (hasControl(s)) return doubleQuoted(s);
@@ -170,10 +172,11 @@ function doubleQuoted(s: string): string {
 }
 
 /** A literal block scalar (`|`), as go-yaml writes multi-line strings in block context. */
-function literal(s: string, indent: number): string {
+function literal(s: string, indent: number, parent: number): string {
   const chomp = s.endsWith("\n") ? (s.endsWith("\n\n") ? "+" : "") : "-";
   const body = s.endsWith("\n") ? s.slice(0, -1) : s;
-  const indicator = body.startsWith(" ") ? String(INDENT) : "";
+  // content starting with a space (or a blank first line) needs its indentation stated
+  const indicator = /^[ \n]/.test(body) ? String(indent - parent) : "";
   const pad = " ".repeat(indent);
   const lines = body.split("\n").map((l) => (l === "" ? "" : pad + l));
   return `|${indicator}${chomp}\n${lines.join("\n")}`;

@@ -51,3 +51,50 @@ Deno.test("go-yaml scalars: plain, quoted when YAML would read something else, l
 Deno.test("go-yaml key order: digits compare as numbers", () => {
   assertEquals(["b", "a10", "a2", "A", "a"].sort(goKeyCompare), ["A", "a", "a2", "a10", "b"]);
 });
+
+Deno.test("go-yaml output reads back as the same data (seeded random strings and shapes)", async () => {
+  const { parse } = await import("yaml");
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const alphabet = [
+    "a",
+    "Z",
+    "0",
+    "9",
+    " ",
+    ":",
+    "#",
+    "-",
+    "?",
+    "'",
+    '"',
+    "\\",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "&",
+    "*",
+    "!",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    ".",
+    "\n",
+    "\t",
+    "é",
+    "/",
+    "=",
+  ];
+  const str = () => Array.from({ length: rand(12) }, () => alphabet[rand(alphabet.length)]).join("");
+  for (let i = 0; i < 2000; i++) {
+    const value = { [str() || "k"]: str(), list: [str(), { [str() || "x"]: str() }], n: rand(1000) };
+    assertEquals(parse(goYaml(value)), value, JSON.stringify(value));
+  }
+});
