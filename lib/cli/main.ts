@@ -48,7 +48,7 @@ const runFlags: FlagSpecs = {
   },
 };
 
-interface Command {
+export interface Command {
   summary: string;
   usage: string;
   flags: FlagSpecs;
@@ -58,7 +58,7 @@ interface Command {
 
 const LAYER_NOTE = "LAYER: persistent-auth|infrastructure|services|configuration, or 00|01|02|03.";
 
-const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Readonly<Record<string, Command>> = {
   bootstrap: {
     summary: "run preflight, then apply the layers in order (idempotent, resumable)",
     usage: "bootstrap [--config FILE] [--start-from=LAYER] [--only=LAYER] [--lab] [--yes] [--json]",

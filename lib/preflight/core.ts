@@ -55,9 +55,16 @@ export const denoCheck: Check = {
   },
 };
 
-/** Paths of the GitOps tree that Flux deploys from. */
-function gitopsPaths(flux?: { path: string }): string[] {
-  return [...new Set(["flux", flux?.path].filter((p): p is string => !!p))];
+/** Paths of the GitOps tree that Flux deploys from, relative to the repository's root. */
+export function gitopsPaths(flux?: { path: string }): string[] {
+  const clean = (p: string) => p.replace(/^\.?\/+/, "").replace(/\/+$/, "") || ".";
+  return [...new Set(["flux", flux?.path].filter((p): p is string => !!p).map(clean))];
+}
+
+/** The folder holding the config file: the GitOps repository is the git checkout it lives in. */
+function configDir(file: string): string {
+  const i = file.lastIndexOf("/");
+  return i === -1 ? "." : i === 0 ? "/" : file.slice(0, i);
 }
 
 export const gitCleanCheck: Check = {
@@ -66,12 +73,15 @@ export const gitCleanCheck: Check = {
   layers: ["02-services", "03-configuration"],
   run: async ({ env }) => {
     const paths = gitopsPaths(env.config.flux);
+    // `:/` makes each path relative to the repository's root, wherever the config file sits in it
     const out = await new Deno.Command("git", {
-      args: ["status", "--porcelain", "--", ...paths],
+      args: ["-C", configDir(env.configFile), "status", "--porcelain", "--", ...paths.map((p) => `:/${p}`)],
+      stdout: "piped",
       stderr: "null",
-    })
-      .output().catch(() => undefined);
-    if (!out || !out.success) return { status: "pass", message: "not a git checkout; nothing to compare" };
+    }).output().catch(() => undefined);
+    if (!out || !out.success) {
+      return { status: "pass", message: "the config is not in a git checkout; nothing to compare" };
+    }
     const dirty = new TextDecoder().decode(out.stdout).trim();
     if (!dirty) return { status: "pass", message: paths.join(", ") };
     const files = dirty.split("\n").length;
