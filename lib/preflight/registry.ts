@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * registerCheck({ id: "deno", description: "Deno 2 or newer", run: () => ({ status: "pass" }) });
- * const { ok } = await runPreflight(env, layers, reporter);
+ * const { ok } = await runPreflight({ env, layers }, reporter);
  * ```
  */
 import type { LayerId, Reporter } from "../engine/types.ts";
@@ -38,10 +38,17 @@ export interface Check {
 
 const CHECKS: Check[] = [];
 
-/** Adds a check to the registry (ids are unique). */
-export function registerCheck(check: Check): void {
+/**
+ * Adds a check to the registry (ids are unique). Layers register theirs at module load, in their
+ * `preflight.ts`. Returns a function that removes it again (tests).
+ */
+export function registerCheck(check: Check): () => void {
   if (CHECKS.some((c) => c.id === check.id)) throw new Error(`duplicate preflight check ${check.id}`);
   CHECKS.push(check);
+  return () => {
+    const i = CHECKS.indexOf(check);
+    if (i !== -1) CHECKS.splice(i, 1);
+  };
 }
 
 /** The registered checks. */
