@@ -11,14 +11,16 @@ const COMMANDS: Record<string, string[]> = {
     "--json",
     "--skip-check",
     "--allow-dirty",
+    "--lab-trace",
+    "--state-dir",
   ],
-  destroy: ["--from", "--including-persistent-auth", "--confirm", "--yes", "--lab"],
-  plan: ["--config", "--lab"],
-  status: ["--lab", "--json"],
-  preflight: ["--lab", "--skip-check"],
+  destroy: ["--from", "--including-persistent-auth", "--confirm", "--yes", "--lab", "--state-dir"],
+  plan: ["--config", "--lab", "--json"],
+  status: ["--lab", "--json", "--state-dir"],
+  preflight: ["--lab", "--skip-check", "--allow-dirty"],
   render: ["--out", "--config"],
   schema: [],
-  lab: ["serve", "reset"],
+  lab: ["serve", "reset", "--lab-trace", "--state-dir"],
   seal: ["--cert", "--scope", "--raw"],
   auth: ["export", "import", "--recipient", "--identity", "--passphrase-env"],
 };
@@ -48,6 +50,15 @@ Deno.test("usage errors exit 2: no command, unknown command, unknown flag, bad l
   assertEquals(layer.code, 2);
   assert(layer.stderr.includes("persistent-auth"), layer.stderr);
   assertEquals(Object.keys(snapshot(`${cwd}/.strata`)), []);
+  // with --json the error is one JSON object too
+  const json = await strata(cwd, "plan", "--lab", "--json", "--olny=01");
+  assertEquals(json.code, 2);
+  assertEquals(JSON.parse(json.stdout), {
+    type: "error",
+    message: "plan: unknown flag --olny",
+    remedy: "did you mean --only? (see plan --help)",
+    exitCode: 2,
+  });
   await Deno.remove(cwd, { recursive: true });
 });
 
@@ -174,7 +185,11 @@ Deno.test("preflight failure exits 3 before anything is touched", async () => {
   await Deno.remove(cwd, { recursive: true });
 });
 
-Deno.test("Ctrl-C during bootstrap exits 130 and keeps what was done", async () => {
+Deno.test("Ctrl-C (SIGINT) or SIGTERM during bootstrap exits 130 and keeps what was done", async () => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) await interruptBootstrap(signal);
+});
+
+async function interruptBootstrap(signal: "SIGINT" | "SIGTERM"): Promise<void> {
   const cwd = await tempWorkdir();
   const child = strataCommand(cwd, ["bootstrap", "--lab"]).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -187,17 +202,18 @@ Deno.test("Ctrl-C during bootstrap exits 130 and keeps what was done", async () 
     await child.status;
     throw new Error(`${(err as Error).message}\nstderr: ${rest}`);
   }
-  child.kill("SIGINT");
+  child.kill(signal);
   seen = await readAll(reader, seen);
   await readAll(stderr);
   const { code } = await child.status;
-  assertEquals(code, 130, seen);
-  assert(!seen.includes("==> layer 01-infrastructure"), `a layer started after Ctrl-C:\n${seen}`);
+  assertEquals(code, 130, `${signal}: ${seen}`);
+  assert(!seen.includes("==> layer 01-infrastructure"), `a layer started after ${signal}:\n${seen}`);
+  assert(/total .*, exit 130/.test(seen), `the summary says how the run ended:\n${seen}`);
   // the lock was released and the run resumes: what was done is kept, the rest is done now
   const resumed = await strata(cwd, "bootstrap", "--lab", "--only=persistent-auth");
   assertEquals(resumed.code, 0, resumed.stdout + resumed.stderr);
   await Deno.remove(cwd, { recursive: true });
-});
+}
 
 Deno.test("schema prints a JSON Schema; render writes public artifacts only", async () => {
   const cwd = await tempWorkdir();
