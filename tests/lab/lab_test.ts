@@ -1,4 +1,5 @@
-import { assert, assertEquals } from "../testing.ts";
+import { assert, assertEquals, assertRejects } from "../testing.ts";
+import { PreflightError } from "../../lib/errors.ts";
 import { parseConfig } from "../../lib/config/load.ts";
 import { type LabEmulator, openLab } from "../../lab/mod.ts";
 import { ScaledClock } from "../../lib/clock/clock.ts";
@@ -70,4 +71,28 @@ Deno.test("fault injection is seeded: the same seed replays the same faults", ()
     assertEquals(a, b);
     assert(a.includes("error") && a.includes("drop") && a.includes("none"));
   });
+});
+
+Deno.test("an emulator that cannot listen (another lab holds its address) is exit 3 with the fix", async () => {
+  const holder = Deno.listen({ hostname: "127.0.1.11", port: 0 });
+  const port = (holder.addr as Deno.NetAddr).port;
+  const clashing: LabEmulator = {
+    system: "clash",
+    start() {
+      const server = Deno.serve({ hostname: "127.0.1.11", port, onListen() {} }, () => new Response());
+      return Promise.resolve([{ name: "clash", endpoints: [], close: () => server.shutdown() }]);
+    },
+  };
+  const lab = await openLab({ stateDir: "/nonexistent", config, emulators: [clashing] });
+  try {
+    await assertRejects(() => lab.start(), (err) => {
+      assert(err instanceof PreflightError, String(err));
+      assertEquals(err.exitCode, 3);
+      assert(err.message.includes("the clash emulator cannot listen"), err.message);
+      assert(err.remedy?.includes("another lab is running on this machine"), err.remedy);
+    });
+  } finally {
+    await lab.close();
+    holder.close();
+  }
 });
