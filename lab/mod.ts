@@ -14,7 +14,8 @@
  * ```
  */
 import { type Clock, ScaledClock } from "../lib/clock/clock.ts";
-import { PreflightError } from "../lib/errors.ts";
+import { PreflightError, UsageError } from "../lib/errors.ts";
+import { acquireLock, LockedError, type LockInfo, readLock } from "../lib/state/lock.ts";
 import type { ClusterConfig } from "../lib/config/schema.ts";
 import { labAddress } from "./address.ts";
 import { Faults } from "./faults.ts";
@@ -90,6 +91,32 @@ export function labStartError(system: string, err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/**
+ * While emulators run, `<lab dir>/lock` names the process serving the world, so that a second lab
+ * on the same world and `lab reset` are refused with who holds it. A lock left by a lab that died
+ * is cleared: a dead process serves nothing.
+ */
+export function lockLabWorld(dir: string): () => void {
+  const path = `${dir}/lock`;
+  if (readLock(path)?.stale) Deno.removeSync(path);
+  try {
+    return acquireLock(path, "lab");
+  } catch (err) {
+    if (!(err instanceof LockedError)) throw err;
+    const h = err.holder;
+    throw new PreflightError(
+      `the lab world ${dir} is in use by pid ${h.pid} on ${h.host} (${h.command}, since ${h.startedAt})`,
+      "stop that lab (`lab serve`, a `bootstrap --lab` or a test run) first, or use another --state-dir",
+    );
+  }
+}
+
+/** True when a live process serves the world in `dir`. */
+export function labWorldInUse(dir: string): LockInfo | undefined {
+  const held = readLock(`${dir}/lock`);
+  return held && !held.stale ? held.holder : undefined;
+}
+
 export function labDir(stateDir: string): string {
   return `${stateDir}/lab`;
 }
@@ -115,8 +142,22 @@ export async function openLab(options: {
     runs: [],
   }));
   // every address the lab will listen on must map cleanly onto loopback
-  for (const ip of [...config.nodes.map((n) => n.ip), config.network.vip]) labAddress(ip);
+  const addresses = [
+    ...config.nodes.map((n, i) => [`nodes[${i}].ip`, n.ip]),
+    ["network.vip", config.network.vip],
+  ];
+  for (const [field, ip] of addresses) {
+    try {
+      labAddress(ip);
+    } catch (err) {
+      throw new UsageError(
+        `lab: ${field}: ${(err as Error).message}`,
+        "the lab maps 10.a.b.c onto 127.a.b.c",
+      );
+    }
+  }
   const handles: EmulatorHandle[] = [];
+  let unlock: (() => void) | undefined;
   const lab: LabRuntime = {
     dir,
     world,
@@ -134,6 +175,7 @@ export async function openLab(options: {
       return f;
     },
     async start() {
+      unlock ??= lockLabWorld(dir);
       for (const emulator of options.emulators ?? LAB_EMULATORS) {
         try {
           handles.push(...await emulator.start(lab, config));
@@ -154,6 +196,8 @@ export async function openLab(options: {
       // when no emulator ran)
       if (started) await world.save();
       await trace.close();
+      unlock?.();
+      unlock = undefined;
     },
   };
   return lab;

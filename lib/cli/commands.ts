@@ -2,8 +2,8 @@
  * strata's commands. Each takes parsed flags and returns an exit code; errors carry their own
  * exit code (lib/errors.ts) and are printed by main.ts.
  */
-import { LabWorld } from "../../lab/world.ts";
 import { labDir } from "../../lab/mod.ts";
+import { resetLab, serveLab } from "../../lab/serve.ts";
 import { layerById, LAYERS, parseLayer } from "../../layers/mod.ts";
 import { configJsonSchema } from "../config/json_schema.ts";
 import { applyLayer, destroyLayer, type EngineOptions, planLayer } from "../engine/run.ts";
@@ -399,7 +399,7 @@ export async function lab(flags: Parsed, rest: string[]): Promise<number> {
     const dir = labDir(
       (flags["state-dir"] as string | undefined) ?? Deno.env.get("STRATA_STATE_DIR") ?? ".strata",
     );
-    await LabWorld.reset(dir);
+    await resetLab(dir);
     console.log(`lab world ${dir} wiped`);
     return ExitCode.ok;
   }
@@ -408,18 +408,8 @@ export async function lab(flags: Parsed, rest: string[]): Promise<number> {
   }
   const session = await openSession({ ...flags, lab: true }, { startLab: true });
   try {
-    await session.lab!.remember("lab serve");
-    const handles = session.lab!.endpoints();
-    const list = handles.map((h) => ({ name: h.name, endpoints: h.endpoints }));
-    if (flags.json) console.log(JSON.stringify({ world: session.lab!.dir, emulators: list }));
-    else {
-      console.log(`lab world ${session.lab!.dir} (profile ${session.lab!.profile.name})`);
-      if (!list.length) console.log("  no emulators are registered yet");
-      for (const h of list) console.log(`  ${h.name.padEnd(24)} ${h.endpoints.join("  ")}`);
-      console.log("Ctrl-C stops the lab.");
-    }
     await interruptible((signal) =>
-      new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }))
+      serveLab(session.lab!, { json: flags.json === true, write: (l) => console.log(l), signal })
     );
     return ExitCode.ok;
   } finally {

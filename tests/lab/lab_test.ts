@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../testing.ts";
-import { PreflightError } from "../../lib/errors.ts";
+import { PreflightError, UsageError } from "../../lib/errors.ts";
 import { parseConfig } from "../../lib/config/load.ts";
-import { type LabEmulator, openLab } from "../../lab/mod.ts";
+import { type LabEmulator, labWorldInUse, openLab } from "../../lab/mod.ts";
 import { ScaledClock } from "../../lib/clock/clock.ts";
 
 const config = parseConfig(
@@ -83,7 +83,8 @@ Deno.test("an emulator that cannot listen (another lab holds its address) is exi
       return Promise.resolve([{ name: "clash", endpoints: [], close: () => server.shutdown() }]);
     },
   };
-  const lab = await openLab({ stateDir: "/nonexistent", config, emulators: [clashing] });
+  const dir = await Deno.makeTempDir();
+  const lab = await openLab({ stateDir: dir, config, emulators: [clashing] });
   try {
     await assertRejects(() => lab.start(), (err) => {
       assert(err instanceof PreflightError, String(err));
@@ -94,5 +95,39 @@ Deno.test("an emulator that cannot listen (another lab holds its address) is exi
   } finally {
     await lab.close();
     holder.close();
+    await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("one lab serves a world at a time; a lock left by a dead lab is cleared", async () => {
+  const dir = await Deno.makeTempDir();
+  const first = await openLab({ stateDir: dir, config, emulators: [] });
+  await first.start();
+  assertEquals(labWorldInUse(`${dir}/lab`)?.pid, Deno.pid);
+  const second = await openLab({ stateDir: dir, config, emulators: [] });
+  await assertRejects(() => second.start(), (err) => {
+    assert(err instanceof PreflightError, String(err));
+    assert(err.message.includes(`is in use by pid ${Deno.pid}`), err.message);
+  });
+  await first.close();
+  assertEquals(labWorldInUse(`${dir}/lab`), undefined, "closing releases the world");
+  // a lab that died (SIGKILL) leaves its lock behind; the next one takes over
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  Deno.writeTextFileSync(
+    `${dir}/lab/lock`,
+    JSON.stringify({ pid: dead.pid, host: Deno.hostname(), startedAt: "t", command: "lab" }),
+  );
+  assertEquals(labWorldInUse(`${dir}/lab`), undefined);
+  await second.start();
+  await second.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a node IP that cannot map onto loopback is a usage error naming the field", async () => {
+  const bad = { ...config, nodes: config.nodes.map((n, i) => i === 1 ? { ...n, ip: "10.0.0.1" } : n) };
+  await assertRejects(() => openLab({ stateDir: "/nonexistent", config: bad, emulators: [] }), (err) => {
+    assert(err instanceof UsageError, String(err));
+    assert(err.message.startsWith("lab: nodes[1].ip: 10.0.0.1 maps onto 127.0.0.1"), err.message);
+  });
 });
