@@ -9,7 +9,9 @@ import { generateSshKey, parseSshPublicKey } from "../../lib/keys/ssh_key.ts";
 import { shellSplit } from "../../lib/ssh/quote.ts";
 import type { Trace } from "../trace.ts";
 import type { LabWorld } from "../world.ts";
-import { type AccessState, emptyAccess } from "../proxmox/access.ts";
+import { proxmoxWorld } from "../proxmox/access.ts";
+
+export { type ProxmoxWorld, proxmoxWorld } from "../proxmox/access.ts";
 import { runPveum } from "../proxmox/pveum.ts";
 
 export interface SshWorld {
@@ -18,20 +20,8 @@ export interface SshWorld {
   hosts: Record<string, { hostKey: string; hostPublicKey: string }>;
 }
 
-export interface ProxmoxWorld {
-  access: AccessState;
-  hosts: Record<string, { caPem?: string; caKeyPem?: string }>;
-}
-
 export function sshWorld(world: LabWorld): SshWorld {
   return world.section<SshWorld>("ssh", () => ({ hosts: {} }));
-}
-
-export function proxmoxWorld(world: LabWorld): ProxmoxWorld {
-  const pve = world.section<ProxmoxWorld>("proxmox", () => ({ access: emptyAccess(), hosts: {} }));
-  pve.access ??= emptyAccess();
-  pve.hosts ??= {};
-  return pve;
 }
 
 /** The lab's client key pair, created once per world. */
