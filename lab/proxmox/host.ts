@@ -1,15 +1,24 @@
 /**
- * The state of one emulated Proxmox host: VMs, storages, bridges and tasks, kept in the lab
- * world's `proxmox.nodes[<name>]` section, and the operations the API performs on it.
+ * The persisted state of one emulated Proxmox host (VMs, storages, bridges, tasks), kept in the
+ * lab world's `proxmox.nodes[<name>]`, plus UPIDs and sizes as PVE writes them.
+ *
+ * @example
+ * ```ts
+ * const node = newNode(clock.now());
+ * makeUpid({ node: "pve1", pid: 0x10d94, pstart: 0x1ca6ea, starttime: 0x6124e1b9, type: "vzdump", id: "100", user: "root@pam" });
+ * ```
  */
-import type { Clock } from "../../lib/clock/clock.ts";
-
 export interface VmState {
   vmid: number;
   status: "stopped" | "running";
+  /** The VM's config file: option → value (as `qm config` prints it), incl. `lock` while locked. */
   config: Record<string, string>;
-  /** Set while a task holds the VM's lock. */
-  lock?: string;
+  /** Changes waiting for a reboot (PVE's `[PENDING]` section). */
+  pending: Record<string, string>;
+  /** Options to delete at the next reboot. */
+  pendingDelete: string[];
+  /** Virtual ms when the VM last started. */
+  startedAt?: number;
 }
 
 export interface StorageState {
@@ -17,16 +26,24 @@ export interface StorageState {
   content: string[];
   totalBytes: number;
   shared: boolean;
+  /** Directory of a file-based storage (dir, nfs). */
+  path?: string;
   /** volid → size in bytes. */
   volumes: Record<string, number>;
+  /** volid → creation time (epoch seconds). */
+  ctime?: Record<string, number>;
+  /** volid → checksum algorithm → hex digest of its bytes (downloaded files). */
+  digests?: Record<string, Record<string, string>>;
 }
 
 export interface TaskState {
   upid: string;
+  pid: number;
+  pstart: number;
+  starttime: number;
   type: string;
   id: string;
   user: string;
-  starttime: number;
   status: "running" | "stopped";
   exitstatus?: string;
   log: string[];
@@ -37,20 +54,24 @@ export interface TaskState {
 export interface NodeState {
   cpus: number;
   memoryBytes: number;
+  /** Virtual epoch ms the host booted (uptime, process start ticks). */
+  bootedAt: number;
   vms: Record<string, VmState>;
   storages: Record<string, StorageState>;
   bridges: string[];
   tasks: Record<string, TaskState>;
+  /** Last worker pid handed out. */
   pid: number;
 }
 
 export const GiB = 1024 ** 3;
 
-/** A new host: 16 cores, 64 GiB, storages `local` (dir: iso, vztmpl, import, backup) and `local-lvm` (images, 2 TiB thin pool). */
-export function newNode(): NodeState {
+/** A new host: 16 cores, 64 GiB, `local` (dir: iso, vztmpl, import, backup) and `local-lvm` (images, 2 TiB thin pool). */
+export function newNode(now: number): NodeState {
   return {
     cpus: 16,
     memoryBytes: 64 * GiB,
+    bootedAt: now,
     vms: {},
     storages: {
       local: {
@@ -58,6 +79,7 @@ export function newNode(): NodeState {
         content: ["iso", "vztmpl", "import", "backup"],
         totalBytes: 100 * GiB,
         shared: false,
+        path: "/var/lib/vz",
         volumes: {},
       },
       "local-lvm": {
@@ -74,91 +96,88 @@ export function newNode(): NodeState {
   };
 }
 
-const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(width, "0");
-
-/** `UPID:<node>:<pid 8 hex>:<pstart 8 hex>:<starttime 8 hex>:<type>:<id>:<user>:` */
-export function makeUpid(
-  node: string,
-  pid: number,
-  pstart: number,
-  starttime: number,
-  type: string,
-  id: string,
-  user: string,
-) {
-  return `UPID:${node}:${hex(pid, 8)}:${hex(pstart, 8)}:${hex(starttime, 8)}:${type}:${id}:${user}:`;
+/** Brings state written by an older lab up to the current shape; tasks cut short by a restart end as PVE's do. */
+export function reviveNode(node: NodeState, now: number): NodeState {
+  node.bootedAt ??= now;
+  for (const vm of Object.values(node.vms)) {
+    vm.pending ??= {};
+    vm.pendingDelete ??= [];
+  }
+  for (const task of Object.values(node.tasks)) {
+    if (task.status !== "running") continue;
+    // the worker is gone and its log has no final line: PVE reports "unexpected status"
+    task.status = "stopped";
+    task.exitstatus = "unexpected status";
+  }
+  return node;
 }
 
-export function parseUpid(
-  upid: string,
-): { node: string; type: string; id: string; user: string } | undefined {
+export interface UpidFields {
+  node: string;
+  pid: number;
+  pstart: number;
+  starttime: number;
+  type: string;
+  id: string;
+  user: string;
+}
+
+const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, "0");
+
+/** `UPID:<node>:<pid %08X>:<pstart %08X>:<starttime %08X>:<type>:<id>:<user>:` (PVE::UPID::encode). */
+export function makeUpid(f: UpidFields): string {
+  return `UPID:${f.node}:${hex(f.pid)}:${hex(f.pstart)}:${hex(f.starttime)}:${f.type}:${f.id}:${f.user}:`;
+}
+
+/** PVE::UPID::decode; undefined when the text is not a UPID. */
+export function parseUpid(upid: string): UpidFields | undefined {
   const m =
-    /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-F]{8}):([0-9A-F]{8,9}):([0-9A-F]{8}):([^:\s]+):([^:\s]*):([^:\s]+):$/
+    /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$/
       .exec(upid);
-  return m ? { node: m[1], type: m[6], id: m[7], user: m[8] } : undefined;
+  if (!m) return undefined;
+  return {
+    node: m[1],
+    pid: parseInt(m[3], 16),
+    pstart: parseInt(m[4], 16),
+    starttime: parseInt(m[5], 16),
+    type: m[6],
+    id: m[7],
+    user: m[8],
+  };
+}
+
+/** `PVE::Tools::encode_text`: a worker id with ':' and '%' (and control/non-ASCII) escaped. */
+export function encodeText(text: string): string {
+  return Array.from(
+    new TextEncoder().encode(text),
+    (b) =>
+      b >= 0x20 && b <= 0x7e && b !== 0x25 && b !== 0x3a
+        ? String.fromCharCode(b)
+        : `%${b.toString(16).toUpperCase().padStart(2, "0")}`,
+  ).join("");
+}
+
+/** PVE's size strings ("32G", "+512M", "4096") → bytes, binary units. */
+export function sizeBytes(text: string): number {
+  const m = /^\+?(\d+(?:\.\d+)?)([KMGT])?$/.exec(text);
+  if (!m) throw new Error(`unable to parse size '${text}'`);
+  return Math.floor(Number(m[1]) * ({ K: 1024, M: 1024 ** 2, G: GiB, T: 1024 * GiB }[m[2] ?? ""] ?? 1));
+}
+
+/** `PVE::JSONSchema::format_size`: the largest unit that divides the size exactly. */
+export function formatSize(bytes: number): string {
+  const size = Math.floor(bytes);
+  const kb = Math.floor(size / 1024);
+  if (kb * 1024 !== size) return String(size);
+  const mb = Math.floor(kb / 1024);
+  if (mb * 1024 !== kb) return `${kb}K`;
+  const gb = Math.floor(mb / 1024);
+  if (gb * 1024 !== mb) return `${mb}M`;
+  const tb = Math.floor(gb / 1024);
+  if (tb * 1024 !== gb) return `${gb}G`;
+  return `${tb}T`;
 }
 
 export function storageUsed(s: StorageState): number {
   return Object.values(s.volumes).reduce((a, b) => a + b, 0);
-}
-
-/** "32G" / "512M" / "+10G" → bytes (PVE's disk-size units, binary). */
-export function sizeBytes(text: string): number {
-  const m = /^\+?(\d+(?:\.\d+)?)([KMGT]?)$/.exec(text);
-  if (!m) throw new Error(`unable to parse size '${text}'`);
-  return Math.round(Number(m[1]) * ({ "": 1, K: 1024, M: 1024 ** 2, G: GiB, T: 1024 * GiB }[m[2]] ?? 1));
-}
-
-/** Runs `work` as a task: it holds a UPID, logs lines, and ends OK or with the error's message. */
-export function startTask(options: {
-  node: string;
-  state: NodeState;
-  clock: Clock;
-  type: string;
-  id: string;
-  user: string;
-  save: () => Promise<void>;
-  work: (log: (line: string) => void) => Promise<void>;
-}): string {
-  const { state } = options;
-  if (/[:\s]/.test(options.id)) throw new Error(`task id '${options.id}' cannot appear in a UPID`);
-  state.pid += 1;
-  const starttime = Math.floor(options.clock.now() / 1000);
-  const upid = makeUpid(
-    options.node,
-    state.pid,
-    state.pid * 7,
-    starttime,
-    options.type,
-    options.id,
-    options.user,
-  );
-  const task: TaskState = {
-    upid,
-    type: options.type,
-    id: options.id,
-    user: options.user,
-    starttime,
-    status: "running",
-    log: [],
-  };
-  state.tasks[upid] = task;
-  void options.save();
-  const t0 = options.clock.now();
-  options.work((line) => task.log.push(line)).then(
-    () => {
-      task.status = "stopped";
-      task.exitstatus = "OK";
-      task.log.push("TASK OK");
-    },
-    (err) => {
-      task.status = "stopped";
-      task.exitstatus = (err as Error).message.split("\n")[0];
-      task.log.push(`TASK ERROR: ${task.exitstatus}`);
-    },
-  ).finally(() => {
-    task.durationMs = options.clock.now() - t0;
-    void options.save();
-  });
-  return upid;
 }

@@ -1,141 +1,292 @@
 /**
- * Parameter validation as PVE's JSONSchema does it: every unknown, missing, mistyped, out-of-range
- * or malformed parameter gets a message under its name, and the request fails with HTTP 400 and
- * `{"data": null, "errors": {…}}`.
+ * Parameter validation exactly as PVE's JSONSchema (pve-common `check_prop`, `check_object`,
+ * `check_type`, `check_format`, `parse_property_string`): the same order of checks, the same
+ * messages (with PVE's trailing newlines), property strings parsed key by key, and every error
+ * under its parameter's name. A request with errors fails with HTTP 400 and
+ * `{"data": null, "errors": {…}, "message": "Parameter verification failed.\n"}`.
  *
  * @example
  * ```ts
- * validateParams("POST /nodes/{node}/qemu", { node: "pve1", vmid: "abc" });
+ * validateParams(API_MODEL["POST /nodes/{node}/qemu"], { node: "pve1", vmid: "abc" });
  * // { vmid: "type check ('integer') failed - got 'abc'" }
  * ```
  */
-import { API_MODEL, type ParamSpec } from "./api_model.ts";
-import { FORMATS } from "./formats.ts";
+import type { EndpointSpec, ParamSpec } from "./api_model.ts";
+import { die, perlErrorText, PveException } from "./exception.ts";
+import { type FormatCheck, FORMATS, type HashFormat } from "./formats.ts";
 
-/** How many of each indexed parameter PVE allows (scsi0–scsi30, net0–net31, …). */
-export const INDEX_LIMITS: Record<string, number> = {
-  scsi: 31,
-  virtio: 16,
-  ide: 4,
-  sata: 6,
-  net: 32,
-  ipconfig: 32,
-  serial: 4,
-};
+export type Errors = Record<string, string>;
 
-const TRUE = /^(1|true|yes|on)$/i;
-const FALSE = /^(0|false|no|off)$/i;
+/** Request values: form/query strings, or what a JSON body decodes to. */
+export type ParamValue = string | number | boolean | null | ParamValue[] | { [k: string]: ParamValue };
 
-/** The model's name for a request parameter: `scsi0` → `scsi[n]`. */
-export function modelName(name: string, params: Record<string, ParamSpec>): string | undefined {
-  if (params[name]) return name;
-  const m = /^([a-z]+)(\d+)$/.exec(name);
-  if (m && params[`${m[1]}[n]`] && Number(m[2]) < (INDEX_LIMITS[m[1]] ?? 0)) return `${m[1]}[n]`;
+/** `add_error`: a second error on the same path is appended after a literal `\n` (Perl '\n'). */
+function addError(errors: Errors, path: string, message: string) {
+  const key = path || "_root";
+  errors[key] = errors[key] ? `${errors[key]}\\n${message}` : message;
+}
+
+/** Perl's `ref()` of a decoded JSON value, or undefined for a plain scalar. */
+function refType(value: unknown): string | undefined {
+  if (Array.isArray(value)) return "ARRAY";
+  if (typeof value === "boolean") return "JSON::PP::Boolean";
+  if (value !== null && typeof value === "object") return "HASH";
   return undefined;
 }
 
-/** Checks one scalar value; returns PVE's message or undefined. */
-export function checkValue(spec: ParamSpec, raw: unknown): string | undefined {
-  const value = String(raw);
-  switch (spec.type) {
-    case "integer":
-      if (!/^[+-]?\d+$/.test(value)) return `type check ('integer') failed - got '${value}'`;
-      break;
-    case "number":
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value)) {
-        return `type check ('number') failed - got '${value}'`;
-      }
-      break;
-    case "boolean":
-      if (!TRUE.test(value) && !FALSE.test(value)) return `type check ('boolean') failed - got '${value}'`;
-      break;
-  }
-  if (spec.type === "integer" || spec.type === "number") {
-    const n = Number(value);
-    if (spec.minimum !== undefined && n < spec.minimum) {
-      return `value must have a minimum value of ${spec.minimum}`;
-    }
-    if (spec.maximum !== undefined && n > spec.maximum) {
-      return `value must have a maximum value of ${spec.maximum}`;
-    }
-  }
-  if (spec.maxLength !== undefined && value.length > spec.maxLength) {
-    return `value may only be ${spec.maxLength} characters long`;
-  }
-  if (spec.enum && !spec.enum.includes(value)) {
-    return `value '${value}' does not have a value in the enumeration '${spec.enum.join(", ")}'`;
-  }
-  if (spec.pattern && !new RegExp(`^(?:${spec.pattern})$`).test(value)) {
-    return "value does not match the regex pattern";
-  }
-  if (spec.keys) return checkPropertyString(spec.keys, value);
-  if (spec.format) {
-    const check = FORMATS[spec.format];
-    if (!check) throw new Error(`no validator for PVE format ${spec.format}`);
-    return check(value);
-  }
+/** A scalar as Perl stringifies it (JSON booleans stringify to 1 / 0). */
+export function perlString(value: unknown): string {
+  if (typeof value === "boolean") return value ? "1" : "0";
+  return String(value);
+}
+
+export function isNumber(value: string): boolean {
+  return /^[+-]?(\d+\.\d+|\d+\.|\.\d+|\d+)([eE][+-]?\d+)?$/.test(value);
+}
+
+/** `parse_boolean`: 1/on/yes/true and 0/off/no/false, case-insensitive. */
+export function parseBoolean(value: string): "1" | "0" | undefined {
+  if (/^(1|on|yes|true)$/i.test(value)) return "1";
+  if (/^(0|off|no|false)$/i.test(value)) return "0";
   return undefined;
 }
 
-/** `key=value,…` with an optional leading default-key value and aliases. */
-export function checkPropertyString(keys: Record<string, ParamSpec>, value: string): string | undefined {
-  const seen = new Set<string>();
-  const defaultKey = Object.entries(keys).find(([, s]) => s.default_key)?.[0];
-  for (const [i, part] of value.split(",").entries()) {
-    if (!part) return "invalid format - empty property";
-    const eq = part.indexOf("=");
-    let key = eq < 0 ? undefined : part.slice(0, eq);
-    const val = eq < 0 ? part : part.slice(eq + 1);
-    if (key === undefined) {
-      if (i !== 0 || !defaultKey) {
-        return `invalid format - value without key, but schema does not define a default key`;
+/** `split_list`: items separated by `,`, `;` or whitespace (or NUL). */
+export function splitList(text: string): string[] {
+  if (text.includes("\0")) return text.split("\0");
+  return text.replace(/[,;]/g, " ").split(/\s+/).filter(Boolean);
+}
+
+const patternCache = new Map<string, RegExp>();
+/**
+ * `$value =~ m/^$pattern$/` with a Perl pattern: `(?^:…)` groups as PVE stringifies `qr//`,
+ * `{,n}` as Perl 5.34+ reads it, no grouping around the alternation (as in Perl), and `$` also
+ * matching before a final newline.
+ */
+export function matchesPattern(pattern: string, value: string): boolean {
+  let re = patternCache.get(pattern);
+  if (!re) {
+    const js = pattern.replace(/\(\?\^([a-z]*):/g, (_, flags) => flags ? `(?${flags}:` : "(?:")
+      .replace(/\{,(\d+)\}/g, "{0,$1}");
+    re = new RegExp(`^${js}$`);
+    patternCache.set(pattern, re);
+  }
+  return re.test(value) || (value.endsWith("\n") && re.test(value.slice(0, -1)));
+}
+
+function checkType(path: string, type: string | undefined, value: unknown, errors: Errors): boolean {
+  if (!type || type === "any") return true;
+  const vt = refType(value);
+  if (type === "array" || type === "object") {
+    if (vt !== (type === "array" ? "ARRAY" : "HASH")) {
+      addError(errors, path, `type check ('${type}') failed`);
+      return false;
+    }
+    return true;
+  }
+  if (vt) {
+    if (type === "boolean" && vt === "JSON::PP::Boolean") return true;
+    addError(errors, path, `type check ('${type}') failed - got ${vt}`);
+    return false;
+  }
+  const text = perlString(value);
+  const ok = type === "boolean"
+    ? text === "1" || text === "0"
+    : type === "integer"
+    ? /^[+-]?\d+$/.test(text)
+    : type === "number"
+    ? isNumber(text)
+    : true;
+  if (!ok) addError(errors, path, `type check ('${type}') failed - got '${text}'`);
+  return ok;
+}
+
+/** `check_prop` for one value. */
+export function checkProp(value: unknown, schema: ParamSpec, path: string, errors: Errors): void {
+  // aliases are always optional and their value is remapped to the target key
+  if (schema.alias) return;
+  if (value === undefined || value === null) {
+    if (!schema.optional) addError(errors, path, "property is missing and it is not optional");
+    return;
+  }
+  if (!checkType(path, schema.type, value, errors)) return;
+  if (refType(value) && refType(value) !== "JSON::PP::Boolean") return;
+  const text = perlString(value);
+  if (schema.format) {
+    try {
+      checkFormat(schema.format, text, path);
+    } catch (err) {
+      addError(errors, path, `invalid format - ${perlErrorText(err)}`);
+      return;
+    }
+  }
+  if (schema.pattern && !matchesPattern(schema.pattern, text)) {
+    addError(errors, path, "value does not match the regex pattern");
+    return;
+  }
+  if (schema.maxLength !== undefined && [...text].length > schema.maxLength) {
+    addError(errors, path, `value may only be ${schema.maxLength} characters long`);
+    return;
+  }
+  if (schema.minLength !== undefined && [...text].length < schema.minLength) {
+    addError(errors, path, `value must be at least ${schema.minLength} characters long`);
+    return;
+  }
+  if (isNumber(text)) {
+    if (schema.maximum !== undefined && Number(text) > Number(schema.maximum)) {
+      addError(errors, path, `value must have a maximum value of ${schema.maximum}`);
+      return;
+    }
+    if (schema.minimum !== undefined && Number(text) < Number(schema.minimum)) {
+      addError(errors, path, `value must have a minimum value of ${schema.minimum}`);
+      return;
+    }
+  }
+  if (schema.enum && !schema.enum.some((e) => String(e) === text)) {
+    addError(
+      errors,
+      path,
+      `value '${text}' does not have a value in the enumeration '${schema.enum.join(", ")}'`,
+    );
+  }
+}
+
+/** `check_object` with additional properties forbidden (as every API method and property string). */
+export function checkObject(
+  path: string,
+  schema: Record<string, ParamSpec>,
+  value: Record<string, unknown>,
+  errors: Errors,
+): void {
+  const sub = (k: string) => path ? `${path}.${k}` : k;
+  for (const k of Object.keys(value)) {
+    const alias = schema[k]?.alias;
+    if (!alias) continue;
+    if (value[alias] !== undefined) {
+      addError(errors, sub(k), `cannot set both '${k}' and its alias target '${alias}'`);
+    } else {
+      value[alias] = value[k];
+      delete value[k];
+    }
+  }
+  for (const k of Object.keys(schema)) checkProp(value[k], schema[k], sub(k), errors);
+  for (const k of Object.keys(value)) {
+    const s = schema[k];
+    if (s) {
+      if (s.requires && value[s.requires] === undefined) {
+        addError(errors, sub(s.requires), `missing property required by '${sub(k)}'`);
       }
-      key = defaultKey;
-    }
-    const spec = keys[key];
-    if (!spec) {
-      return `invalid format - property ${key} is not defined in schema and the schema does not allow additional properties`;
-    }
-    if (spec.alias) {
-      // net: `virtio=BC:24:…` names the model and sets the aliased key (the MAC address)
-      if (seen.has("model")) return "invalid format - duplicate key in comma-separated list property: model";
-      seen.add("model");
-      const err = checkValue(keys[spec.alias] ?? {}, val);
-      if (err) return `invalid format - ${spec.alias}: ${err}`;
-      seen.add(spec.alias);
       continue;
     }
-    if (seen.has(key)) return `invalid format - duplicate key in comma-separated list property: ${key}`;
-    seen.add(key);
-    const err = checkValue(spec, val);
-    if (err) return `invalid format - ${key}: ${err}`;
+    addError(
+      errors,
+      sub(k),
+      "property is not defined in schema and the schema does not allow additional properties",
+    );
   }
-  for (const [key, spec] of Object.entries(keys)) {
-    if (!spec.optional && !spec.alias && !seen.has(key)) {
-      return `invalid format - ${key}: property is missing and it is not optional`;
-    }
-  }
-  return undefined;
 }
 
-/** Validates request parameters (path, query and body merged) for an endpoint of the model. */
-export function validateParams(endpoint: string, params: Record<string, unknown>): Record<string, string> {
-  const spec = API_MODEL[endpoint];
-  if (!spec) throw new Error(`endpoint ${endpoint} is not in the model`);
-  const errors: Record<string, string> = {};
-  for (const [name, value] of Object.entries(params)) {
-    const m = modelName(name, spec.params);
+/** `check_format`: a property-string schema, or a named format (with `-list` / `-opt`). */
+export function checkFormat(
+  format: string | Record<string, ParamSpec>,
+  value: string,
+  path: string,
+): unknown {
+  if (typeof format !== "string") return parsePropertyString({ keys: format }, value, path);
+  if (format === "regex") return undefined;
+  const [, name, kind = "none"] = /^(.*?)(?:-(list|opt))?$/.exec(format)!;
+  const registered = FORMATS[name];
+  if (!registered) throw new Error(`lab: PVE format '${format}' has no validator in lab/proxmox/formats.ts`);
+  if (kind !== "none" && typeof registered !== "function") {
+    throw new Error(`'-${kind}' format must have code ref, not hash`);
+  }
+  if (kind === "list") {
+    for (const item of splitList(value)) (registered as FormatCheck)(item);
+    return undefined;
+  }
+  if (kind === "opt") {
+    if (value !== "" && value !== "0") (registered as FormatCheck)(value);
+    return undefined;
+  }
+  if (typeof registered === "function") return registered(value);
+  return parsePropertyString(registered, value, path);
+}
+
+/** `parse_property_string`: `key=value,…` (or a leading default-key value) checked against `format`. */
+export function parsePropertyString(format: HashFormat, data: string, path: string): Record<string, string> {
+  const { keys } = format;
+  const res: Record<string, string> = {};
+  let defaultKey: string | undefined;
+  const fail = die;
+  for (const part of data.split(",")) {
+    if (/^\s*$/.test(part)) continue;
+    const kv = /^([^=]+)=(.+)$/.exec(part);
+    if (kv) {
+      let [, k, v] = kv;
+      if (res[k] !== undefined) fail(`duplicate key in comma-separated list property: ${k}\n`);
+      let schema: ParamSpec | undefined = keys[k];
+      if (schema?.alias) {
+        if (schema.keyAlias) {
+          if (res[schema.keyAlias] !== undefined) fail(`key alias '${schema.keyAlias}' is already defined\n`);
+          res[schema.keyAlias] = k;
+        }
+        k = schema.alias;
+        schema = keys[k];
+        if (res[k] !== undefined) fail(`key '${k}' is already defined (via alias)\n`);
+      }
+      // PVE's `die "invalid key …" if !$schema` never fires: reading `$schema->{alias}` autovivified
+      // it, so an unknown key is reported by check_object as an additional property
+      if (schema?.type === "boolean") v = parseBoolean(v) ?? v;
+      res[k] = v;
+    } else if (!part.includes("=")) {
+      if (defaultKey) fail(`duplicate key in comma-separated list property: ${defaultKey}\n`);
+      for (const [key, s] of Object.entries(keys)) {
+        if (!s.default_key) continue;
+        defaultKey = key;
+        if (res[key] !== undefined && res[key] !== "" && res[key] !== "0") {
+          fail(`duplicate key in comma-separated list property: ${key}\n`);
+        }
+        res[key] = s.type === "boolean" ? parseBoolean(part) ?? part : part;
+        break;
+      }
+      if (!defaultKey) fail("value without key, but schema does not define a default key\n");
+    } else {
+      fail("missing key in comma-separated list property\n");
+    }
+  }
+  const errors: Errors = {};
+  checkObject(path, keys, res, errors);
+  if (Object.keys(errors).length) throw new PveException("format error\n", { errors });
+  format.validator?.(res);
+  return res;
+}
+
+/** Expands `scsi[n]`-style entries into `scsi0`, `scsi1`, … as PVE's schema has them. */
+export function expandParams(endpoint: EndpointSpec): Record<string, ParamSpec> {
+  const out: Record<string, ParamSpec> = {};
+  for (const [name, spec] of Object.entries(endpoint.params)) {
+    const m = /^(.+)\[n\]$/.exec(name);
     if (!m) {
-      errors[name] = "property is not defined in schema and the schema does not allow additional properties";
+      out[name] = spec;
       continue;
     }
-    const err = checkValue(spec.params[m], value);
-    if (err) errors[name] = err;
+    const count = endpoint.indexed?.[name];
+    if (!count) throw new Error(`lab: ${endpoint.name}: no index range for ${name}`);
+    for (let i = 0; i < count; i++) out[`${m[1]}${i}`] = spec;
   }
-  for (const [name, p] of Object.entries(spec.params)) {
-    if (!p.optional && !name.endsWith("[n]") && params[name] === undefined && !errors[name]) {
-      errors[name] = "property is missing and it is not optional";
-    }
-  }
+  return out;
+}
+
+const expanded = new WeakMap<EndpointSpec, Record<string, ParamSpec>>();
+
+/**
+ * Validates request parameters (path, query and body merged) against an endpoint; returns the
+ * errors by parameter (empty when valid). Aliased keys are remapped in `params`, as PVE does.
+ */
+export function validateParams(endpoint: EndpointSpec, params: Record<string, unknown>): Errors {
+  let schema = expanded.get(endpoint);
+  if (!schema) expanded.set(endpoint, schema = expandParams(endpoint));
+  const errors: Errors = {};
+  checkObject("", schema, params, errors);
   return errors;
 }

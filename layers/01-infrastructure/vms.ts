@@ -196,7 +196,10 @@ export function vmSteps(input: VmInputs): Step[] {
             await pve.waitForTask(node.host, await pve.post<string>(`/nodes/${node.host}/qemu`, params), {
               signal: ctx.signal,
             });
-            await pve.put(`${path}/resize`, { disk, size: `${node.diskGiB}G` });
+            // resize is a task (PVE 8+): wait for it before the start takes the VM's lock
+            await pve.runTask(node.host, "PUT", `${path}/resize`, { disk, size: `${node.diskGiB}G` }, {
+              signal: ctx.signal,
+            });
             changed = true;
           } else {
             changed = await reconcile(pve, node, path, disk, (m) => ctx.notice(m, "warn"));
@@ -268,7 +271,7 @@ async function reconcile(
   }
   const size = Number(/size=(\d+)G/.exec(current[disk] ?? "")?.[1] ?? 0);
   if (size < node.diskGiB) {
-    await pve.put(`${path}/resize`, { disk, size: `${node.diskGiB}G` });
+    await pve.runTask(node.host, "PUT", `${path}/resize`, { disk, size: `${node.diskGiB}G` });
     changed = true;
   } else if (size > node.diskGiB) {
     notice(

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../../tests/testing.ts";
 import { parseConfig } from "../../lib/config/load.ts";
+import { API_MODEL } from "../../lab/proxmox/api_model.ts";
 import { validateParams } from "../../lab/proxmox/validate.ts";
 import { vmCreateParams, vmSteps } from "./vms.ts";
 
@@ -23,7 +24,7 @@ Deno.test("every VM step holds its host's concurrency key, after the image on th
 Deno.test("the create parameters are valid for the real API and carry what Talos needs", () => {
   for (const node of config.nodes) {
     const params = vmCreateParams(config, node, "local:import/talos-abc-v1.13.9-nocloud-amd64.raw");
-    assertEquals(validateParams("POST /nodes/{node}/qemu", { node: "pve1", ...params }), {});
+    assertEquals(validateParams(API_MODEL["POST /nodes/{node}/qemu"], { node: "pve1", ...params }), {});
     assertEquals([params.cpu, params.machine, params.scsihw], ["host", "q35", "virtio-scsi-single"]);
     assert(String(params.ipconfig0).startsWith(`ip=${node.ip}/16,gw=10.0.0.1`));
     assertEquals(String(params.tags).split(";"), ["strata", "strata-homelab", `role-${node.role}`]);
