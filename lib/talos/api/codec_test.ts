@@ -4,7 +4,8 @@
  * skipped, packed or unpacked repeated scalars, merged nested messages, malformed input refused).
  */
 import assert from "node:assert/strict";
-const assertEquals: <T>(actual: unknown, expected: T, message?: string) => void = assert.deepStrictEqual;
+const assertEquals = (actual: unknown, expected: unknown, message?: string): void =>
+  assert.deepStrictEqual(actual, expected, message);
 import { decodeMessage, encodeMessage, type MessageSpec } from "./codec.ts";
 import {
   ApplyConfigurationRequest,
