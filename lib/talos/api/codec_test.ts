@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 const assertEquals = (actual: unknown, expected: unknown, message?: string): void =>
-  assert.deepStrictEqual(actual, expected, message);
+  message === undefined
+    ? assert.deepStrictEqual(actual, expected)
+    : assert.deepStrictEqual(actual, expected, message);
 import { decodeMessage, encodeMessage, type MessageSpec } from "./codec.ts";
 import {
   ApplyConfigurationRequest,
