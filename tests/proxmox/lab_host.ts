@@ -40,19 +40,24 @@ export async function labHost(options: LabHostOptions = {}) {
   };
   const token = (user: string, id: string, role: string) => {
     if (!access.users[user]) run(["user", "add", user]);
+    // a world opened again keeps its tokens
+    const kept = access.users[user].tokens[id]?.secret;
+    if (kept) return kept;
     const t = JSON.parse(run(["user", "token", "add", user, id, "--output-format", "json"]));
     run(["acl", "modify", "/", "--users", user, "--roles", role]);
     run(["acl", "modify", "/", "--tokens", `${user}!${id}`, "--roles", role]);
     return t.value as string;
   };
-  run([
-    "role",
-    "add",
-    "Prov",
-    "--privs",
-    [...PROVISIONER_PRIVILEGES, ...(options.extraPrivileges ?? [])].join(","),
-  ]);
-  run(["role", "add", "Audit", "--privs", "VM.Audit,Sys.Audit,Datastore.Audit"]);
+  if (!access.roles.Prov) {
+    run([
+      "role",
+      "add",
+      "Prov",
+      "--privs",
+      [...PROVISIONER_PRIVILEGES, ...(options.extraPrivileges ?? [])].join(","),
+    ]);
+    run(["role", "add", "Audit", "--privs", "VM.Audit,Sys.Audit,Datastore.Audit"]);
+  }
   const prov = token("strata@pve", "prov", "Prov");
   const audit = token("auditor@pve", "audit", "Audit");
   const clock = new ScaledClock(200);
