@@ -113,10 +113,21 @@ Deno.test("bootstrap --lab runs preflight and every layer; a re-run changes noth
   );
   assert(finished.every((e) => e.changed === false), JSON.stringify(finished.filter((e) => e.changed)));
   assertEquals(events.at(-1).type, "run.finished");
+  for (const [i, line] of again.stdout.trim().split("\n").entries()) {
+    assert(typeof JSON.parse(line).type === "string", `line ${i + 1} is not an event: ${line}`);
+  }
+  // after a full run, plan finds nothing to create
+  const plan = await strata(cwd, "plan", "--lab", "--json");
+  assertEquals(plan.code, 0, plan.stderr);
+  const planned = JSON.parse(plan.stdout).plan as Record<string, Record<string, { action: string }[]>>;
+  assertEquals(Object.keys(planned).length, 4);
+  const creates = Object.values(planned).flatMap((steps) => Object.values(steps).flat())
+    .filter((c) => c.action === "create");
+  assertEquals(creates, [], "nothing left to create");
   const status = await strata(cwd, "status", "--lab", "--json");
   const doc = JSON.parse(status.stdout);
   assert(doc.layers[0].applied && doc.layers[0].steps["auth.talos-secrets"]);
-  assertEquals(doc.lab.runs, 2, "the lab world remembers both runs across commands");
+  assertEquals(doc.lab.runs, 2, "the lab world remembers both bootstrap runs across commands");
   // no private key or token secret in plain text anywhere in strata's state (the lab world
   // under .strata/lab plays the Proxmox host, which does hold its tokens' secrets)
   const world = JSON.parse(Deno.readTextFileSync(`${cwd}/.strata/lab/world.json`));
