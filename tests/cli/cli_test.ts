@@ -156,7 +156,20 @@ Deno.test("destroy keeps layer 00 unless asked and confirmed; refusals exit 4 an
     assertEquals(r.code, 4, `${args.join(" ")}: ${r.stderr}`);
     assertEquals(snapshot(`${cwd}/.strata`), before, `${args.join(" ")} changed state`);
   }
-  assertEquals((await strata(cwd, "destroy", "--lab", "--from=infrastructure")).code, 0);
+  const layer00 = (files: Record<string, string>) =>
+    Object.entries(files).filter(([path]) => path.includes("/00-persistent-auth"));
+  const infra = await strata(cwd, "destroy", "--lab", "--from=infrastructure");
+  assertEquals(infra.code, 0, infra.stdout + infra.stderr);
+  for (const layer of ["03-configuration", "02-services", "01-infrastructure"]) {
+    assert(infra.stdout.includes(`==> layer ${layer}`), `${layer} torn down:\n${infra.stdout}`);
+  }
+  assert(
+    infra.stdout.indexOf("layer 03-configuration") < infra.stdout.indexOf("layer 01-infrastructure"),
+    "in reverse order",
+  );
+  assert(!infra.stdout.includes("layer 00-persistent-auth"), infra.stdout);
+  assert(layer00(before).length > 0, "layer 00 has state to protect");
+  assertEquals(layer00(snapshot(`${cwd}/.strata`)), layer00(before), "layer 00's state is byte-identical");
   const kept = JSON.parse((await strata(cwd, "status", "--lab", "--json")).stdout);
   assert(kept.layers[0].applied, "layer 00 survives destroy --from=infrastructure");
   const gone = await strata(
