@@ -28,8 +28,8 @@ import { decodeMessage, encodeMessage } from "./codec.ts";
 import {
   GrpcStatus,
   TalosApiError,
-  type TalosCallInfo,
   talosCallError,
+  type TalosCallInfo,
   TalosTlsError,
   TalosUnavailableError,
 } from "./errors.ts";
@@ -95,7 +95,12 @@ interface Replies {
 /** The machine API of one node. Close it when done. */
 export class TalosClient {
   readonly label: string;
-  readonly #o: TalosClientOptions & { dialAddress: string; port: number; clock: Clock; callTimeoutMs: number };
+  readonly #o: TalosClientOptions & {
+    dialAddress: string;
+    port: number;
+    clock: Clock;
+    callTimeoutMs: number;
+  };
   #grpc?: grpc.Client;
 
   constructor(options: TalosClientOptions) {
@@ -149,7 +154,8 @@ export class TalosClient {
     const details = err.details ?? err.message;
     if (err.code === GrpcStatus.UNAVAILABLE) {
       this.#reset();
-      const last = /Last error: (.*?)(?: \(\d{4}-\d\d-\d\dT[^)]*\))?\. Resolution note/.exec(details)?.[1] ?? details;
+      const last = /Last error: (.*?)(?: \(\d{4}-\d\d-\d\dT[^)]*\))?\. Resolution note/.exec(details)?.[1] ??
+        details;
       const kind = classifyConnectError(last);
       if (kind !== "unreachable" && kind !== "unknown") return new TalosTlsError(this.label, kind, last);
       if (kind === "unknown" && /No connection established/.test(details)) {
@@ -163,7 +169,11 @@ export class TalosClient {
         });
         if (probe.kind === "refused") return new TalosTlsError(this.label, probe.refusal, probe.message);
         if (probe.kind === "closed" && this.#o.credentials) {
-          return new TalosTlsError(this.label, "client-refused", "connection closed right after the handshake");
+          return new TalosTlsError(
+            this.label,
+            "client-refused",
+            "connection closed right after the handshake",
+          );
         }
       }
       return new TalosUnavailableError(this.#info(method, err.code, last, status));
@@ -204,7 +214,11 @@ export class TalosClient {
         settle(() =>
           reject(
             new TalosUnavailableError(
-              this.#info(method, GrpcStatus.DEADLINE_EXCEEDED, `no answer within ${formatDuration(this.#o.callTimeoutMs)}`),
+              this.#info(
+                method,
+                GrpcStatus.DEADLINE_EXCEEDED,
+                `no answer within ${formatDuration(this.#o.callTimeoutMs)}`,
+              ),
             ),
           )
         );
@@ -280,7 +294,11 @@ export class TalosClient {
     const mode = opts.mode ?? (this.mode === "maintenance" ? ApplyMode.REBOOT : ApplyMode.AUTO);
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     try {
-      const reply = await this.#unary(MachineService.ApplyConfiguration, { data: bytes, mode, dryRun: opts.dryRun });
+      const reply = await this.#unary(MachineService.ApplyConfiguration, {
+        data: bytes,
+        mode,
+        dryRun: opts.dryRun,
+      });
       const m = reply.messages[0];
       return { mode: m.mode as ApplyMode, modeDetails: m.modeDetails, warnings: m.warnings, reset: false };
     } catch (err) {
@@ -292,7 +310,8 @@ export class TalosClient {
       ) {
         return {
           mode,
-          modeDetails: `the node reset the connection after the request (${err.grpcMessage}); it is rebooting`,
+          modeDetails:
+            `the node reset the connection after the request (${err.grpcMessage}); it is rebooting`,
           warnings: [],
           reset: true,
         };
@@ -341,7 +360,11 @@ export class TalosClient {
       return new TextDecoder().decode(extractTarGzFile(archive, "kubeconfig"));
     } catch (err) {
       throw new TalosApiError(
-        this.#info("Kubeconfig", GrpcStatus.DATA_LOSS, `unexpected kubeconfig archive: ${(err as Error).message}`),
+        this.#info(
+          "Kubeconfig",
+          GrpcStatus.DATA_LOSS,
+          `unexpected kubeconfig archive: ${(err as Error).message}`,
+        ),
       );
     }
   }
@@ -361,4 +384,3 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
-

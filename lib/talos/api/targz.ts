@@ -62,7 +62,9 @@ export function extractTarGzFile(archive: Uint8Array, name: string): Uint8Array 
   }
   const files = readTar(tar);
   const file = files.get(name) ?? files.get(`./${name}`);
-  if (!file) throw new Error(`the archive has no file ${name} (it has ${[...files.keys()].join(", ") || "nothing"})`);
+  if (!file) {
+    throw new Error(`the archive has no file ${name} (it has ${[...files.keys()].join(", ") || "nothing"})`);
+  }
   return file;
 }
 

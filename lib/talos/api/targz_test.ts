@@ -16,10 +16,16 @@ Deno.test("reads the kubeconfig out of an archive made by tar(1), also with long
     await Deno.writeTextFile(`${dir}/${long}`, "long");
     await run("tar", ["-czf", "a.tar.gz", "--format=gnu", "kubeconfig", long], dir);
     const archive = await Deno.readFile(`${dir}/a.tar.gz`);
-    assert.equal(new TextDecoder().decode(extractTarGzFile(archive, "kubeconfig")), "apiVersion: v1\nkind: Config\n");
+    assert.equal(
+      new TextDecoder().decode(extractTarGzFile(archive, "kubeconfig")),
+      "apiVersion: v1\nkind: Config\n",
+    );
     assert.equal(new TextDecoder().decode(extractTarGzFile(archive, long)), "long");
     await run("tar", ["-czf", "b.tar.gz", "--format=pax", long], dir);
-    assert.equal(new TextDecoder().decode(extractTarGzFile(await Deno.readFile(`${dir}/b.tar.gz`), long)), "long");
+    assert.equal(
+      new TextDecoder().decode(extractTarGzFile(await Deno.readFile(`${dir}/b.tar.gz`), long)),
+      "long",
+    );
     assert.throws(() => extractTarGzFile(archive, "talosconfig"), /has no file talosconfig/);
     assert.throws(() => extractTarGzFile(new Uint8Array([1, 2, 3]), "kubeconfig"), /not a gzip stream/);
   } finally {

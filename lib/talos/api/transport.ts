@@ -60,7 +60,10 @@ export function certificateIps(cert: Pick<PeerCertificate, "subjectaltname">): s
 }
 
 /** Checks that `cert` carries `ip` among its IP SANs; the error text names both. */
-export function checkIpIdentity(ip: string, cert: Pick<PeerCertificate, "subjectaltname">): Error | undefined {
+export function checkIpIdentity(
+  ip: string,
+  cert: Pick<PeerCertificate, "subjectaltname">,
+): Error | undefined {
   const want = ip.includes(":") ? expandIpv6(ip) : ip;
   const ips = certificateIps(cert);
   if (ips.some((c) => (c.includes(":") ? expandIpv6(c) : c) === want)) return undefined;
@@ -93,10 +96,16 @@ export function classifyConnectError(message: string): TlsRefusal | "unreachable
     /unable to verify|self[- ]signed|UnknownIssuer|unknown ca|certificate verify failed|unable to get (local )?issuer/i
       .test(message)
   ) return "server-untrusted";
-  if (/BadCertificate|bad certificate|unknown certificate authority|DecryptError|certificate unknown/i.test(message)) {
+  if (
+    /BadCertificate|bad certificate|unknown certificate authority|DecryptError|certificate unknown/i.test(
+      message,
+    )
+  ) {
     return "client-refused";
   }
-  if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|EPIPE|ENOTFOUND|refused|reset/i.test(message)) {
+  if (
+    /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|EPIPE|ENOTFOUND|refused|reset/i.test(message)
+  ) {
     return "unreachable";
   }
   return "unknown";
@@ -149,7 +158,12 @@ export function probeTls(opts: {
       servername: TALOS_SNI,
       ALPNProtocols: ["h2"],
       ...(c
-        ? { ca: c.ca, cert: c.crt, key: c.key, checkServerIdentity: (_h, cert) => checkIpIdentity(opts.node, cert) }
+        ? {
+          ca: c.ca,
+          cert: c.crt,
+          key: c.key,
+          checkServerIdentity: (_h, cert) => checkIpIdentity(opts.node, cert),
+        }
         : { rejectUnauthorized: false, checkServerIdentity: () => undefined }),
     });
     socket.on("secureConnect", () => {
@@ -157,7 +171,10 @@ export function probeTls(opts: {
       socket.write(H2_PREFACE);
     });
     socket.on("data", () => done({ kind: "open" }));
-    socket.on("close", () => done(secure ? { kind: "closed" } : { kind: "unreachable", message: "connection closed" }));
+    socket.on(
+      "close",
+      () => done(secure ? { kind: "closed" } : { kind: "unreachable", message: "connection closed" }),
+    );
     socket.on("error", (err: Error) => {
       const kind = classifyConnectError(err.message);
       if (kind === "unreachable" || kind === "unknown") {

@@ -48,9 +48,16 @@ export interface WaitOptions<T> {
 
 /** The deadline of a wait passed. Not transient: the step reports it and stops. */
 export class WaitTimeoutError extends StrataError {
-  constructor(readonly what: string, readonly elapsedMs: number, readonly lastReason?: string, remedy?: string) {
+  constructor(
+    readonly what: string,
+    readonly elapsedMs: number,
+    readonly lastReason?: string,
+    remedy?: string,
+  ) {
     super(
-      `gave up waiting for ${what} after ${formatDuration(elapsedMs)}${lastReason ? ` (last: ${lastReason})` : ""}`,
+      `gave up waiting for ${what} after ${formatDuration(elapsedMs)}${
+        lastReason ? ` (last: ${lastReason})` : ""
+      }`,
       undefined,
       remedy,
     );
