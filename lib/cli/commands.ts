@@ -180,7 +180,11 @@ export async function destroy(flags: Parsed): Promise<number> {
         session,
         started,
         ExitCode.ok,
-        order.includes("00-persistent-auth") ? undefined : "layer 00 was kept",
+        order.includes("00-persistent-auth")
+          ? undefined
+          : `layer 00 was kept; \`deno task bootstrap${
+            session.lab ? " --lab" : ""
+          }\` builds the rest again from it`,
       );
     });
   } finally {
