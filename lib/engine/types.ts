@@ -19,7 +19,11 @@ export type LayerId = (typeof LAYER_IDS)[number];
 export interface StepResult {
   /** Public values: printed by `status`, stored in plain text. Never put a secret here. */
   output?: Record<string, unknown>;
-  /** Secret values: encrypted with age before they touch the disk, never printed. */
+  /**
+   * Secret values: encrypted with age before they touch the disk, never printed. Omitted, the
+   * secret checkpointed earlier is kept (a re-run that cannot read a secret back, such as a
+   * Proxmox token, must not lose it); `{}` drops it.
+   */
   secret?: Record<string, unknown>;
   /** False when the step found everything already as desired. Defaults to true. */
   changed?: boolean;
@@ -81,14 +85,22 @@ export interface Step<C extends StepContext = StepContext> {
   dependsOn?: string[];
   /** Concurrency keys, e.g. "proxmox-host:pve1"; the engine bounds how many steps hold each key. */
   resources?: string[];
-  /** Virtual-time budget for one attempt. */
+  /**
+   * Virtual-time budget of the whole step: every attempt and the backoff waits between them
+   * (default 30 min). When it runs out the step's signal is aborted and the step fails.
+   */
   timeoutMs?: number;
+  /** Default: 5 attempts, 1 s doubling to at most 30 s, full jitter. */
   retry?: RetryPolicy;
   /**
-   * When true and a checkpoint exists, the engine skips `apply` and reuses the checkpoint. Only for
-   * steps whose result cannot drift (generated keys); everything else re-reads real state.
+   * Opt-in skip. By default every step's `apply` runs on every run (it reads real state;
+   * `ctx.previous` carries the checkpoint as a hint). When this is true, or a function that returns
+   * true for the checkpoint, and the step has a checkpoint in this layer, the engine does not call
+   * `apply` and keeps the checkpoint as it is. Only for steps whose result cannot drift (e.g. a value
+   * generated once and never read back from a system); a function can check the checkpoint is still
+   * valid (e.g. a certificate's expiry in its output).
    */
-  reuseCheckpoint?: boolean;
+  reuseCheckpoint?: boolean | ((previous: StepRecord) => boolean);
   /** Reads real state, applies the desired state; must be safe to run again. */
   apply(ctx: C): Promise<StepResult | void>;
   /** Removes what `apply` created. Steps without it have nothing to tear down. */
@@ -112,8 +124,24 @@ export type EngineEvent =
   | { type: "step.started"; layer: LayerId; step: string; title: string }
   | { type: "step.progress"; layer: LayerId; step: string; message: string; fraction?: number }
   | { type: "step.retried"; layer: LayerId; step: string; attempt: number; delayMs: number; error: string }
-  | { type: "step.finished"; layer: LayerId; step: string; durationMs: number; changed: boolean }
+  | {
+    type: "step.finished";
+    layer: LayerId;
+    step: string;
+    durationMs: number;
+    changed: boolean;
+    /** True when `apply` was skipped because the step reuses its checkpoint. */
+    reused?: boolean;
+  }
   | { type: "step.failed"; layer: LayerId; step: string; durationMs: number; error: string; remedy?: string }
+  /** A running step was aborted (Ctrl-C, or another step failed) and has reached a safe point. */
+  | {
+    type: "step.stopped";
+    layer: LayerId;
+    step: string;
+    durationMs: number;
+    reason: "interrupted" | "layer failed";
+  }
   | { type: "layer.finished"; layer: LayerId; durationMs: number; ok: boolean }
   | { type: "notice"; level: "info" | "warn"; message: string; layer?: LayerId; step?: string }
   | { type: "run.finished"; ok: boolean; durationMs: number; exitCode: number; next?: string };

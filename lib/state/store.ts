@@ -1,97 +1,107 @@
 /**
- * strata's state: one JSON document per layer under `<stateDir>/<cluster>/layers/<layer>.json`.
+ * strata's state: one JSON document per layer, `<dir>/<cluster>/layers/<layer>.json` (`<dir>` is
+ * `.strata` unless overridden), described in lib/state/migrations.ts and docs/safety-model.md.
  *
- * Public step outputs are plain JSON (so `status` needs no key); every secret value of a layer
- * is kept in one age-encrypted, ASCII-armored field of that document. Writes are atomic, files
- * 0600, folders 0700. Layer 00 is protected: its document is never deleted without
- * `allowProtected`.
+ * Public step outputs are plain JSON (so `status` needs no key); all secret values of a layer are
+ * one age-encrypted, ASCII-armored field of that document. Writes are atomic and serialized (steps
+ * finishing together never lose each other's checkpoint); files are 0600, strata's folders 0700.
+ * Opening reads and writes nothing else: a bad config or a `status` leaves no trace.
+ *
+ * Protection: a protected layer's document cannot be deleted, nor a step of it forgotten, without
+ * `{ allowProtected: true }` (a {@link RefusedError}, exit 4, otherwise). Layer 00 is always
+ * protected ({@link PROTECTED_LAYERS}); any layer can be marked with {@link StateStore.protect},
+ * which is kept in its document.
  *
  * @example
  * ```ts
- * const state = await StateStore.open({ dir: ".strata", cluster: "lab" });
- * await state.record("00-persistent-auth", "auth.talos-secrets", { output: {}, secret: { bundle: "…" } }, 1200);
- * await state.secret("auth.talos-secrets"); // { bundle: "…" }
+ * const state = await StateStore.open({ dir: ".strata", cluster: "homelab" });
+ * const release = state.lock("bootstrap"); // LockedError (exit 3) when another run holds it
+ * try {
+ *   await state.record("00-persistent-auth", "auth.talos-secrets", { output: { ok: true }, secret: { bundle: "…" } }, 1200);
+ *   await state.secret("auth.talos-secrets"); // { bundle: "…" }
+ * } finally {
+ *   release();
+ * }
  * ```
  */
 import { RefusedError, StrataError } from "../errors.ts";
 import { LAYER_IDS, type LayerId, type StepRecord, type StepResult } from "../engine/types.ts";
-import { writeFileAtomic } from "./atomic.ts";
-import { type AgeIdentity, decryptText, encryptText, loadIdentity } from "./identity.ts";
+import { ensureDir, removeStaleTempFiles, writeFileAtomic } from "./atomic.ts";
+import {
+  type AgeIdentity,
+  decryptText,
+  encryptText,
+  identityCreatedMessage,
+  loadIdentity,
+} from "./identity.ts";
+import { acquireLock } from "./lock.ts";
+import { damaged, type LastRun, type LayerDocument, migrate, STATE_FORMAT } from "./migrations.ts";
 
-export const STATE_FORMAT = 1;
+export { type LastRun, type LayerDocument, migrate, STATE_FORMAT } from "./migrations.ts";
+
+/** Layers that are protected whether or not their document says so. */
 export const PROTECTED_LAYERS: readonly LayerId[] = ["00-persistent-auth"];
 
-export interface LayerDocument {
-  format: number;
-  layer: LayerId;
-  /** Epoch ms of the last successful apply of every step, if the layer completed. */
-  completedAt?: number;
-  steps: Record<string, StepRecord>;
-  /** age-armored JSON `{stepId: secret}`; absent when the layer has no secrets. */
-  secrets?: string;
+type Secrets = Record<string, Record<string, unknown>>;
+type Env = Record<string, string | undefined>;
+
+export interface StateStoreOptions {
+  /** The state folder, `.strata` by default in the CLI. */
+  dir: string;
+  cluster: string;
+  /** Environment for `STRATA_AGE_KEY`, `XDG_CONFIG_HOME`, `HOME` (default: the process's). */
+  env?: Env;
+  /** Told when the age identity was created by this run (default: a line on stderr). */
+  onIdentityCreated?: (id: AgeIdentity) => void;
 }
 
-/** Migrations from format N to N+1, by N. Format 0 kept outputs in `outputs` without durations. */
-const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {
-  0: (doc) => {
-    const outputs = (doc.outputs ?? {}) as Record<string, { at: number; output: Record<string, unknown> }>;
-    const steps: Record<string, StepRecord> = {};
-    for (const [id, o] of Object.entries(outputs)) {
-      steps[id] = { at: o.at, durationMs: 0, output: o.output, hasSecret: false };
-    }
-    const { outputs: _, ...rest } = doc;
-    return { ...rest, format: 1, steps };
-  },
-};
+/** Permission to touch a protected layer. */
+export interface ProtectedOptions {
+  allowProtected?: boolean;
+}
 
-/** Brings a parsed document to {@link STATE_FORMAT}. */
-export function migrate(doc: Record<string, unknown>, path: string): LayerDocument {
-  let format = typeof doc.format === "number" ? doc.format : 0;
-  if (format > STATE_FORMAT) {
-    throw new StrataError(
-      `${path} has state format ${format}, newer than this strata (${STATE_FORMAT})`,
-      1,
-      "upgrade strata",
-    );
-  }
-  while (format < STATE_FORMAT) {
-    doc = MIGRATIONS[format](doc);
-    format = doc.format as number;
-  }
-  return doc as unknown as LayerDocument;
+function emptyDoc(layer: LayerId): LayerDocument {
+  return { format: STATE_FORMAT, layer, steps: {} };
 }
 
 export class StateStore {
+  /** `<dir>/<cluster>`. */
+  readonly root: string;
   readonly #docs = new Map<LayerId, LayerDocument>();
-  readonly #secrets = new Map<LayerId, Record<string, Record<string, unknown>>>();
-  #identity?: AgeIdentity;
-  #onIdentityCreated?: (id: AgeIdentity) => void;
-  #env: Record<string, string | undefined>;
+  /** Decrypted secrets per layer, loaded once, on demand. */
+  readonly #secrets = new Map<LayerId, Promise<Secrets>>();
+  readonly #env: Env;
+  readonly #onIdentityCreated: (id: AgeIdentity) => void;
+  #identity?: Promise<AgeIdentity>;
+  #queue: Promise<unknown> = Promise.resolve();
+  #prepared = false;
 
-  private constructor(readonly root: string, env: Record<string, string | undefined>) {
-    this.#env = env;
+  private constructor(options: StateStoreOptions) {
+    this.root = `${options.dir}/${options.cluster}`;
+    this.#env = options.env ?? Deno.env.toObject();
+    this.#onIdentityCreated = options.onIdentityCreated ??
+      ((id) => console.error(`strata: ${identityCreatedMessage(id)}`));
   }
 
-  /** Opens the state of one cluster. Reads the layer documents that exist; writes nothing. */
-  static async open(options: {
-    dir: string;
-    cluster: string;
-    env?: Record<string, string | undefined>;
-    onIdentityCreated?: (id: AgeIdentity) => void;
-  }): Promise<StateStore> {
-    const store = new StateStore(`${options.dir}/${options.cluster}`, options.env ?? Deno.env.toObject());
-    store.#onIdentityCreated = options.onIdentityCreated;
+  /** Opens the state of one cluster: reads (and migrates in memory) the layer documents that exist. */
+  static async open(options: StateStoreOptions): Promise<StateStore> {
+    const store = new StateStore(options);
     for (const layer of LAYER_IDS) {
       const path = store.layerPath(layer);
+      let text: string;
       try {
-        store.#docs.set(layer, migrate(JSON.parse(await Deno.readTextFile(path)), path));
+        text = await Deno.readTextFile(path);
       } catch (err) {
         if (err instanceof Deno.errors.NotFound) continue;
-        if (err instanceof SyntaxError) {
-          throw new StrataError(`${path} is not valid JSON: ${err.message}`, 1, "restore it from a backup");
-        }
         throw err;
       }
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (err) {
+        throw damaged(path, `it is not valid JSON (${(err as Error).message})`);
+      }
+      store.#docs.set(layer, migrate(raw, path, layer));
     }
     return store;
   }
@@ -100,142 +110,226 @@ export class StateStore {
     return `${this.root}/layers/${layer}.json`;
   }
 
-  /** The layer's document, or undefined when it was never applied. */
+  /** `<dir>/<cluster>/lock`. */
+  get lockPath(): string {
+    return `${this.root}/lock`;
+  }
+
+  /** Takes the state lock for `command`; throws LockedError (exit 3). Returns the release function. */
+  lock(command: string): () => void {
+    return acquireLock(this.lockPath, command);
+  }
+
+  /** The layer's document, or undefined when nothing of it was ever recorded. Do not mutate. */
   layer(layer: LayerId): LayerDocument | undefined {
     return this.#docs.get(layer);
   }
 
-  /** The checkpoint of a step in any layer. */
-  step(stepId: string): StepRecord | undefined {
+  /** The checkpoint of a step, in `layer` or (without it) in any layer. Do not mutate. */
+  step(stepId: string, layer?: LayerId): StepRecord | undefined {
+    if (layer) return this.#docs.get(layer)?.steps[stepId];
     for (const doc of this.#docs.values()) if (doc.steps[stepId]) return doc.steps[stepId];
     return undefined;
   }
 
-  async #identityFor(create: boolean): Promise<AgeIdentity> {
-    if (!this.#identity) {
-      this.#identity = await loadIdentity({ create, env: this.#env });
-      if (!this.#identity) {
-        throw new StrataError(
-          "the age identity that decrypts the state is missing",
-          1,
-          "set STRATA_AGE_KEY or restore ~/.config/strata/age-identity.txt from your backup",
-        );
+  /** Decrypts a step's secret values (a copy), in `layer` or in any layer. */
+  async secret<T = Record<string, unknown>>(stepId: string, layer?: LayerId): Promise<T | undefined> {
+    for (const [id, doc] of this.#docs) {
+      if ((layer === undefined || id === layer) && doc.steps[stepId]?.hasSecret) {
+        const value = (await this.#secretsOf(id))[stepId];
+        return value === undefined ? undefined : structuredClone(value) as T;
       }
-      if (this.#identity.created) this.#onIdentityCreated?.(this.#identity);
-    }
-    return this.#identity;
-  }
-
-  async #layerSecrets(layer: LayerId): Promise<Record<string, Record<string, unknown>>> {
-    let secrets = this.#secrets.get(layer);
-    if (!secrets) {
-      const armored = this.#docs.get(layer)?.secrets;
-      if (!armored) secrets = {};
-      else {
-        const { identity } = await this.#identityFor(false);
-        try {
-          secrets = JSON.parse(await decryptText(identity, armored));
-        } catch (err) {
-          throw new StrataError(
-            `cannot decrypt the secrets of layer ${layer}: ${(err as Error).message}`,
-            1,
-            "the age identity in use is not the one the state was written with; set STRATA_AGE_KEY to the right one",
-          );
-        }
-      }
-      this.#secrets.set(layer, secrets!);
-    }
-    return secrets!;
-  }
-
-  /** Decrypts a step's secret values (any layer). */
-  async secret<T = Record<string, unknown>>(stepId: string): Promise<T | undefined> {
-    for (const [layer, doc] of this.#docs) {
-      if (doc.steps[stepId]?.hasSecret) return (await this.#layerSecrets(layer))[stepId] as T;
     }
     return undefined;
   }
 
   /** Checks every layer's secrets decrypt (preflight). */
   async verifyDecryptable(): Promise<void> {
-    for (const layer of this.#docs.keys()) await this.#layerSecrets(layer);
+    for (const layer of this.#docs.keys()) await this.#secretsOf(layer);
   }
 
-  /** Checkpoints a step's result as soon as it succeeds. */
-  async record(
+  /** Whether deleting the layer's document (or forgetting its steps) needs `allowProtected`. */
+  isProtected(layer: LayerId): boolean {
+    return PROTECTED_LAYERS.includes(layer) || this.#docs.get(layer)?.protected === true;
+  }
+
+  /** Throws {@link RefusedError} (exit 4) when the layer is protected and `allowProtected` is not set. */
+  assertMayDelete(layer: LayerId, options: ProtectedOptions = {}): void {
+    if (this.isProtected(layer) && !options.allowProtected) {
+      throw new RefusedError(
+        `layer ${layer} is protected: what it holds must survive teardown; nothing was changed`,
+        layer === "00-persistent-auth"
+          ? "destroy it only with --including-persistent-auth and --confirm=<cluster name>"
+          : "destroying it needs the explicit confirmation its layer documents",
+      );
+    }
+  }
+
+  /** Marks a layer protected, in its document (created if needed). */
+  protect(layer: LayerId): Promise<void> {
+    return this.#exclusive(async () => {
+      const doc = this.#docs.get(layer) ?? emptyDoc(layer);
+      if (doc.protected && this.#docs.has(layer)) return;
+      doc.protected = true;
+      this.#docs.set(layer, doc);
+      await this.#write(layer);
+    });
+  }
+
+  /**
+   * Checkpoints a step's result as soon as it succeeds. `output` replaces the last one; `secret`
+   * replaces the stored secret, an omitted one keeps it, `{}` drops it.
+   */
+  record(
     layer: LayerId,
     stepId: string,
     result: StepResult,
     durationMs: number,
     at = Date.now(),
   ): Promise<void> {
-    const doc = this.#docs.get(layer) ?? { format: STATE_FORMAT, layer, steps: {} };
-    const hasSecret = result.secret !== undefined;
-    const hadSecret = doc.steps[stepId]?.hasSecret ?? false;
-    doc.steps[stepId] = { at, durationMs, output: result.output ?? {}, hasSecret };
-    if (hasSecret || hadSecret) {
-      const secrets = await this.#layerSecrets(layer);
-      if (hasSecret) secrets[stepId] = result.secret!;
-      else delete secrets[stepId];
-      await this.#sealSecrets(doc, secrets);
-    }
-    this.#docs.set(layer, doc);
-    await this.#write(layer);
-  }
-
-  async #sealSecrets(doc: LayerDocument, secrets: Record<string, Record<string, unknown>>): Promise<void> {
-    if (Object.keys(secrets).length === 0) {
-      delete doc.secrets;
-      return;
-    }
-    const { recipient } = await this.#identityFor(true);
-    doc.secrets = await encryptText(recipient, JSON.stringify(secrets));
-  }
-
-  /** Marks a layer complete (all steps applied). */
-  async complete(layer: LayerId, at = Date.now()): Promise<void> {
-    const doc = this.#docs.get(layer) ?? { format: STATE_FORMAT, layer, steps: {} };
-    doc.completedAt = at;
-    this.#docs.set(layer, doc);
-    await this.#write(layer);
-  }
-
-  /** Forgets a destroyed step. */
-  async forget(layer: LayerId, stepId: string, options: { allowProtected?: boolean } = {}): Promise<void> {
-    this.#guard(layer, options);
-    const doc = this.#docs.get(layer);
-    if (!doc?.steps[stepId]) return;
-    const hadSecret = doc.steps[stepId].hasSecret;
-    delete doc.steps[stepId];
-    delete doc.completedAt;
-    if (hadSecret) {
-      const secrets = await this.#layerSecrets(layer);
-      delete secrets[stepId];
-      await this.#sealSecrets(doc, secrets);
-    }
-    await this.#write(layer);
-  }
-
-  /** Deletes a layer's document (after destroy). Layer 00 needs `allowProtected`. */
-  async deleteLayer(layer: LayerId, options: { allowProtected?: boolean } = {}): Promise<void> {
-    this.#guard(layer, options);
-    this.#docs.delete(layer);
-    this.#secrets.delete(layer);
-    await Deno.remove(this.layerPath(layer)).catch((err) => {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    // copy now, and fail here on values JSON cannot hold
+    const output = JSON.parse(JSON.stringify(result.output ?? {}));
+    const secret = result.secret === undefined ? undefined : JSON.parse(JSON.stringify(result.secret));
+    return this.#exclusive(async () => {
+      const doc = this.#docs.get(layer) ?? emptyDoc(layer);
+      let hasSecret = doc.steps[stepId]?.hasSecret ?? false;
+      if (secret !== undefined) {
+        const drop = Object.keys(secret).length === 0;
+        await this.#updateSecrets(layer, doc, (s) => drop ? delete s[stepId] : s[stepId] = secret);
+        hasSecret = !drop;
+      }
+      doc.steps[stepId] = { at, durationMs, output, hasSecret };
+      this.#docs.set(layer, doc);
+      await this.#write(layer);
     });
   }
 
-  #guard(layer: LayerId, options: { allowProtected?: boolean }): void {
-    if (PROTECTED_LAYERS.includes(layer) && !options.allowProtected) {
-      throw new RefusedError(
-        `layer ${layer} is protected: its keys must survive teardown`,
-        "destroy it only with --including-persistent-auth and --confirm=<cluster name>",
+  /** Marks a layer complete: every step succeeded in one run. Clears `lastRun`. */
+  complete(layer: LayerId, at = Date.now()): Promise<void> {
+    return this.#exclusive(async () => {
+      const doc = this.#docs.get(layer) ?? emptyDoc(layer);
+      doc.completedAt = at;
+      delete doc.lastRun;
+      this.#docs.set(layer, doc);
+      await this.#write(layer);
+    });
+  }
+
+  /** Records that a run of the layer failed or was interrupted (shown by `status`). */
+  noteRun(layer: LayerId, lastRun: LastRun): Promise<void> {
+    return this.#exclusive(async () => {
+      const doc = this.#docs.get(layer) ?? emptyDoc(layer);
+      doc.lastRun = lastRun;
+      this.#docs.set(layer, doc);
+      await this.#write(layer);
+    });
+  }
+
+  /** Forgets a destroyed step. A protected layer needs `allowProtected`. */
+  forget(layer: LayerId, stepId: string, options: ProtectedOptions = {}): Promise<void> {
+    this.assertMayDelete(layer, options);
+    return this.#exclusive(async () => {
+      const doc = this.#docs.get(layer);
+      if (!doc?.steps[stepId]) return;
+      if (doc.steps[stepId].hasSecret) await this.#updateSecrets(layer, doc, (s) => delete s[stepId]);
+      delete doc.steps[stepId];
+      delete doc.completedAt;
+      await this.#write(layer);
+    });
+  }
+
+  /** Deletes a layer's document (after destroy). A protected layer needs `allowProtected`. */
+  deleteLayer(layer: LayerId, options: ProtectedOptions = {}): Promise<void> {
+    this.assertMayDelete(layer, options);
+    return this.#exclusive(async () => {
+      await Deno.remove(this.layerPath(layer)).catch((err) => {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      });
+      this.#docs.delete(layer);
+      this.#secrets.delete(layer);
+    });
+  }
+
+  /** Resolves when every write started so far is on disk. */
+  async flush(): Promise<void> {
+    await this.#queue.catch(() => undefined);
+  }
+
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.catch(() => undefined).then(work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #identityFor(create: boolean): Promise<AgeIdentity> {
+    const load = async () => {
+      const id = await loadIdentity({ create, env: this.#env });
+      if (!id) {
+        throw new StrataError(
+          "the age identity that decrypts the state's secrets is missing",
+          3,
+          "restore ~/.config/strata/age-identity.txt from your backup, or set STRATA_AGE_KEY",
+        );
+      }
+      if (id.created) this.#onIdentityCreated(id);
+      return id;
+    };
+    const p = this.#identity ?? load();
+    this.#identity = p;
+    p.catch(() => this.#identity === p && (this.#identity = undefined));
+    return p;
+  }
+
+  #secretsOf(layer: LayerId): Promise<Secrets> {
+    let p = this.#secrets.get(layer);
+    if (!p) {
+      p = this.#decrypt(layer);
+      this.#secrets.set(layer, p);
+      const loaded = p;
+      loaded.catch(() => this.#secrets.get(layer) === loaded && this.#secrets.delete(layer));
+    }
+    return p;
+  }
+
+  async #decrypt(layer: LayerId): Promise<Secrets> {
+    const armored = this.#docs.get(layer)?.secrets;
+    if (!armored) return {};
+    const { identity, source } = await this.#identityFor(false);
+    try {
+      return JSON.parse(await decryptText(identity, armored));
+    } catch (err) {
+      throw new StrataError(
+        `cannot decrypt the secrets of layer ${layer} with the age identity from ${source}: ${
+          (err as Error).message
+        }`,
+        3,
+        "the state was written with another identity: set STRATA_AGE_KEY to it, or restore its file",
       );
     }
   }
 
+  /** Applies `change` to a copy of the layer's secrets, re-encrypts when they changed, then keeps it. */
+  async #updateSecrets(layer: LayerId, doc: LayerDocument, change: (s: Secrets) => unknown): Promise<void> {
+    const before = await this.#secretsOf(layer);
+    const after = { ...before };
+    change(after);
+    if (JSON.stringify(after) === JSON.stringify(before)) return; // unchanged: keep the bytes on disk
+    if (Object.keys(after).length === 0) delete doc.secrets;
+    else doc.secrets = await encryptText((await this.#identityFor(true)).recipient, JSON.stringify(after));
+    this.#secrets.set(layer, Promise.resolve(after));
+  }
+
   async #write(layer: LayerId): Promise<void> {
+    const dir = `${this.root}/layers`;
+    if (!this.#prepared) {
+      await ensureDir(dir);
+      for (const d of [this.root, dir]) {
+        // strata's own folders: never readable by others, whoever created them
+        if (((await Deno.stat(d)).mode ?? 0) & 0o077) await Deno.chmod(d, 0o700);
+      }
+      await removeStaleTempFiles(dir);
+      this.#prepared = true;
+    }
     await writeFileAtomic(this.layerPath(layer), JSON.stringify(this.#docs.get(layer), null, 2) + "\n");
   }
 }
