@@ -5,10 +5,12 @@
  * cluster's tag are ever changed or deleted.
  */
 import { StrataError } from "../../lib/errors.ts";
-import type { PlanChange, Step } from "../../lib/engine/types.ts";
+import type { Step } from "../../lib/engine/types.ts";
 import type { ClusterConfig, NodeConfig } from "../../lib/config/schema.ts";
 import { cidrContains, ipToInt, parseCidr } from "../../lib/config/net.ts";
-import type { ProxmoxClient } from "../../lib/proxmox/client.ts";
+import type { Params, ProxmoxClient } from "../../lib/proxmox/client.ts";
+import { ProxmoxApi, vmTags } from "../../lib/proxmox/api.ts";
+import { vmDrift } from "./vm_drift.ts";
 import { createSchematic, installerImage, nocloudImageUrl } from "../../lib/talos/factory/schematic.ts";
 import { ImageFactoryClient } from "../../lib/talos/factory/client.ts";
 
@@ -22,14 +24,8 @@ export interface VmInputs {
   client: (host: string) => Promise<ProxmoxClient>;
 }
 
-type Vm = { vmid: number; name?: string; status: string; tags?: string };
-
 export function clusterTag(cluster: string): string {
   return `strata-${cluster}`;
-}
-
-function tagsOf(vm: { tags?: string }): string[] {
-  return (vm.tags ?? "").split(/[;,\s]+/).filter(Boolean);
 }
 
 /** The exact parameters strata sends to create a node's VM (also rendered to `proxmox/vms.json`). */
@@ -152,22 +148,42 @@ export function vmSteps(input: VmInputs): Step[] {
 
   const vms: Step[] = config.nodes.map((node) => {
     const image = imageStep.get(node.host)!;
-    const path = `/nodes/${node.host}/qemu/${node.vmid}`;
+    const disk = config.talos.diskBus === "virtio" ? "virtio0" : "scsi0";
+    const resource = `vm ${node.vmid} ${node.name} on ${node.host}`;
+    /** The VM with this node's vmid, refusing one that is not this cluster's. */
+    const ours = async (api: ProxmoxApi) => {
+      const vm = (await api.vms(node.host)).find((v) => v.vmid === node.vmid);
+      if (vm && !vmTags(vm).includes(cluster)) {
+        throw new StrataError(
+          `vmid ${node.vmid} on ${node.host} is taken by VM "${
+            vm.name ?? "?"
+          }", which strata does not manage`,
+          2,
+          `choose another vmid for node "${node.name}" in the config; strata never touches VMs without its ` +
+            `cluster tag (${cluster})`,
+        );
+      }
+      return vm;
+    };
     return {
       id: `infra.vm.${node.name}`,
       title: `VM ${node.name} (${node.vmid}) on ${node.host}`,
       dependsOn: [image.id],
       resources: [`proxmox-host:${node.host}`],
       timeoutMs: 20 * 60_000,
-      async plan(ctx) {
+      async plan() {
         const pve = await input.client(node.host);
         try {
-          const vm = (await pve.get<Vm[]>(`/nodes/${node.host}/qemu`)).find((v) => v.vmid === node.vmid);
-          const change: PlanChange = !vm
-            ? { action: "create", resource: `vm ${node.vmid} ${node.name} on ${node.host}` }
-            : { action: "noop", resource: `vm ${node.vmid} ${node.name} on ${node.host}` };
-          void ctx;
-          return [change];
+          const api = new ProxmoxApi(pve);
+          const vm = await ours(api);
+          if (!vm) return [{ action: "create", resource }];
+          const drift = vmDrift(await api.vmConfig(node.host, node.vmid), node, disk);
+          const what = [...Object.keys(drift.changes), ...(drift.growDisk ? ["disk"] : [])];
+          return [
+            what.length
+              ? { action: "update", resource, detail: what.join(", ") }
+              : { action: "noop", resource },
+          ];
         } finally {
           pve.close();
         }
@@ -175,41 +191,23 @@ export function vmSteps(input: VmInputs): Step[] {
       async apply(ctx) {
         const { volid } = ctx.output<{ volid: string }>(image.id)!;
         const pve = await input.client(node.host);
+        const wait = { signal: ctx.signal };
         try {
+          const api = new ProxmoxApi(pve);
           let changed = false;
-          const existing = (await pve.get<Vm[]>(`/nodes/${node.host}/qemu`)).find((v) =>
-            v.vmid === node.vmid
-          );
-          if (existing && !tagsOf(existing).includes(cluster)) {
-            throw new StrataError(
-              `vmid ${node.vmid} on ${node.host} is taken by VM "${
-                existing.name ?? "?"
-              }", which strata does not manage`,
-              2,
-              `choose another vmid for nodes "${node.name}" in the config; strata never touches untagged VMs`,
-            );
-          }
-          const params = vmCreateParams(config, node, volid);
-          const disk = config.talos.diskBus === "virtio" ? "virtio0" : "scsi0";
+          const existing = await ours(api);
           if (!existing) {
             ctx.progress("creating");
-            await pve.waitForTask(node.host, await pve.post<string>(`/nodes/${node.host}/qemu`, params), {
-              signal: ctx.signal,
-            });
-            // resize is a task (PVE 8+): wait for it before the start takes the VM's lock
-            await pve.runTask(node.host, "PUT", `${path}/resize`, { disk, size: `${node.diskGiB}G` }, {
-              signal: ctx.signal,
-            });
+            await api.createVm(node.host, vmCreateParams(config, node, volid) as VmCreateParams, wait);
+            // resize is a task: it finishes before the start takes the VM's lock
+            await api.resizeDisk(node.host, node.vmid, disk, `${node.diskGiB}G`, wait);
             changed = true;
           } else {
-            changed = await reconcile(pve, node, path, disk, (m) => ctx.notice(m, "warn"));
+            changed = await reconcile(api, node, disk, existing.status === "running", ctx);
           }
-          const status = await pve.get<{ status: string }>(`${path}/status/current`);
-          if (status.status !== "running") {
+          if ((await api.vmStatus(node.host, node.vmid)).status !== "running") {
             ctx.progress("starting");
-            await pve.waitForTask(node.host, await pve.post<string>(`${path}/status/start`), {
-              signal: ctx.signal,
-            });
+            await api.startVm(node.host, node.vmid, wait);
             changed = true;
           }
           return { output: { vmid: node.vmid, host: node.host, ip: node.ip }, changed };
@@ -220,23 +218,20 @@ export function vmSteps(input: VmInputs): Step[] {
       async destroy(ctx) {
         const pve = await input.client(node.host);
         try {
-          const vm = (await pve.get<Vm[]>(`/nodes/${node.host}/qemu`)).find((v) => v.vmid === node.vmid);
+          const api = new ProxmoxApi(pve);
+          const vm = (await api.vms(node.host)).find((v) => v.vmid === node.vmid);
           if (!vm) return;
-          if (!tagsOf(vm).includes(cluster)) {
+          if (!vmTags(vm).includes(cluster)) {
             ctx.notice(`vm ${node.vmid} on ${node.host} is not tagged ${cluster}; left untouched`, "warn");
             return;
           }
           ctx.progress(`destroying vm ${node.vmid} ${vm.name}`);
-          if (vm.status === "running") {
-            await pve.waitForTask(node.host, await pve.post<string>(`${path}/status/stop`), {
-              signal: ctx.signal,
-            });
-          }
-          await pve.waitForTask(
-            node.host,
-            await pve.delete<string>(path, { purge: 1, "destroy-unreferenced-disks": 1 }),
-            { signal: ctx.signal },
-          );
+          if (vm.status === "running") await api.stopVm(node.host, node.vmid, { signal: ctx.signal });
+          await api.destroyVm(node.host, node.vmid, {
+            purge: true,
+            destroyUnreferencedDisks: true,
+            signal: ctx.signal,
+          });
         } finally {
           pve.close();
         }
@@ -246,36 +241,40 @@ export function vmSteps(input: VmInputs): Step[] {
   return [schematic, ...imageStep.values(), ...vms];
 }
 
+type VmCreateParams = Params & { vmid: number };
+
 /** Brings an existing tagged VM's cores, memory and disk to the config (disks only grow). */
 async function reconcile(
-  pve: ProxmoxClient,
+  api: ProxmoxApi,
   node: NodeConfig,
-  path: string,
   disk: string,
-  notice: (message: string) => void,
+  running: boolean,
+  ctx: { notice(message: string, level?: "info" | "warn"): void; signal: AbortSignal },
 ): Promise<boolean> {
-  const current = await pve.get<Record<string, string>>(`${path}/config`);
-  const changes: Record<string, string | number> = {};
-  if (Number(current.cores) !== node.cores) changes.cores = node.cores;
-  if (Number(current.memory) !== node.memoryMiB) changes.memory = node.memoryMiB;
+  const config = await api.vmConfig(node.host, node.vmid);
+  const drift = vmDrift(config, node, disk);
   let changed = false;
-  if (Object.keys(changes).length) {
-    await pve.waitForTask(
-      node.host,
-      await pve.post<string>(`${path}/config`, { ...changes, digest: current.digest }),
-    );
-    notice(
-      `${node.name}: ${Object.keys(changes).join(" and ")} changed; reboot the VM for it to take effect`,
+  const names = Object.keys(drift.changes);
+  if (names.length) {
+    await api.updateVmConfig(node.host, node.vmid, { ...drift.changes, digest: config.digest }, {
+      signal: ctx.signal,
+    });
+    ctx.notice(
+      running
+        ? `${node.name}: ${names.join(" and ")} changed; reboot the VM for it to take effect`
+        : `${node.name}: ${names.join(" and ")} changed`,
+      running ? "warn" : "info",
     );
     changed = true;
   }
-  const size = Number(/size=(\d+)G/.exec(current[disk] ?? "")?.[1] ?? 0);
-  if (size < node.diskGiB) {
-    await pve.runTask(node.host, "PUT", `${path}/resize`, { disk, size: `${node.diskGiB}G` });
+  if (drift.growDisk) {
+    await api.resizeDisk(node.host, node.vmid, disk, `${node.diskGiB}G`, { signal: ctx.signal });
     changed = true;
-  } else if (size > node.diskGiB) {
-    notice(
-      `${node.name}: the disk is ${size}G, larger than the configured ${node.diskGiB}G; disks only grow`,
+  } else if (drift.diskLarger) {
+    ctx.notice(
+      `${node.name}: the disk is ${Math.round(drift.diskBytes / 1024 ** 3)}G, larger than the configured ` +
+        `${node.diskGiB}G; disks only grow`,
+      "warn",
     );
   }
   return changed;
