@@ -1,15 +1,18 @@
 /**
  * Registers the Proxmox API emulator with the lab: one per configured host, on the loopback twin
- * of its API address and port.
+ * of its API address and port, with the config's foreign VMs pre-seeded. VM starts are published
+ * on the world's boot stream ({@link vmBoots}) for the emulators of what runs inside the VMs.
  */
 import { labAddress } from "../address.ts";
 import type { EmulatorHandle, LabEmulator } from "../mod.ts";
+import { vmBoots } from "./boots.ts";
 import { startProxmoxEmulator } from "./server.ts";
 
 export const proxmoxEmulator: LabEmulator = {
   system: "proxmox",
   async start(lab, config) {
     const handles: EmulatorHandle[] = [];
+    const boots = vmBoots(lab.world);
     for (const host of config.proxmox.hosts) {
       const api = new URL(host.api);
       const emu = await startProxmoxEmulator({
@@ -23,6 +26,7 @@ export const proxmoxEmulator: LabEmulator = {
         address: labAddress(api.hostname),
         port: Number(api.port || 8006),
         foreignVms: config.lab.foreignVms.filter((vm) => vm.host === host.name),
+        onVmStarted: (node, vmid, ip, mac) => boots.emit({ host: node, vmid, ip, mac, at: lab.clock.now() }),
       });
       handles.push({ name: `proxmox ${host.name}`, endpoints: [`${emu.url}/api2/json`], close: emu.close });
     }
