@@ -1,9 +1,11 @@
 /**
- * Suggests the closest known word for a typo.
+ * Suggests the closest known word for a typo: within about one edit per three characters (at
+ * least one), ignoring case, and counting a swap of two neighbours as one edit ("fats" → "fast").
  *
  * @example
  * ```ts
  * didYouMean("memroy", ["memory", "cores"]); // "memory"
+ * didYouMean("MX", ["A", "AAAA"]); // undefined
  * ```
  */
 export function didYouMean(word: string, known: readonly string[]): string | undefined {
@@ -13,18 +15,21 @@ export function didYouMean(word: string, known: readonly string[]): string | und
     const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-/** Levenshtein distance. */
+/** Edit distance with adjacent transpositions (optimal string alignment). */
 export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
-    prev = row;
   }
-  return prev[b.length];
+  return d[a.length][b.length];
 }

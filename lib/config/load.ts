@@ -1,180 +1,168 @@
 /**
- * Loads and validates the cluster config. Side-effect free: it reads one file and writes nothing.
+ * Loads and validates the cluster config: YAML with source positions, the zod schema, then the
+ * cross-field rules. Every problem is collected (not only the first) and thrown as one
+ * {@link ConfigError} (exit 2). Side-effect free: it reads one file and writes nothing.
  *
  * @example
  * ```ts
- * const { config, warnings } = await loadConfig("examples/lab.yaml");
- * console.log(config.nodes.length, warnings.length);
+ * const { config, warnings } = await loadConfig("cluster.yaml");
+ * for (const w of warnings) console.warn(`${w.path}: ${w.message}`);
+ * console.log(config.nodes[0].memoryMiB);
  * ```
  */
-import { isMap, LineCounter, type Node, parseDocument } from "yaml";
-import type { z } from "zod";
-import { UsageError } from "../errors.ts";
-import { didYouMean } from "./did_you_mean.ts";
-import { checkRules } from "./rules.ts";
-import { type ClusterConfig, ConfigSchema, sizeToMiB } from "./schema.ts";
+import { type Document, isMap, LineCounter, parseDocument } from "yaml";
+import type { Finding } from "./findings.ts";
+import { ConfigError, type ConfigIssue } from "./issues.ts";
+import { normalize } from "./normalize.ts";
+import { formatPath, parsePath, SourcePositions } from "./positions.ts";
+import { checkRules, type RuleOptions } from "./rules.ts";
+import { type ClusterConfig, ConfigSchema, type RawConfig } from "./schema.ts";
+import { translateIssues } from "./zod_issues.ts";
 
-/** One problem in the config, located in the file. */
-export interface ConfigIssue {
-  /** YAML path like `nodes[2].memory`. */
-  path: string;
-  line?: number;
-  column?: number;
-  message: string;
-  hint?: string;
-}
+export { ConfigError, type ConfigIssue } from "./issues.ts";
+export { formatPath } from "./positions.ts";
 
-/** The config is invalid (exit 2). `issues` lists every problem found. */
-export class ConfigError extends UsageError {
-  constructor(readonly file: string, readonly issues: ConfigIssue[]) {
-    super(formatIssues(file, issues), "fix the fields named above and run again");
-  }
-}
-
+/** A valid config and the warnings to show on every run. */
 export interface LoadedConfig {
   config: ClusterConfig;
+  /** Problems that do not stop the run (e.g. an even number of control planes). */
   warnings: ConfigIssue[];
+  /** The file it came from, as given. */
   file: string;
 }
 
-/** Formats issues one per line: `file:line:col: path: message (hint)`. */
-export function formatIssues(file: string, issues: ConfigIssue[]): string {
-  const lines = issues.map((i) => {
-    const where = i.line ? `${file}:${i.line}:${i.column}` : file;
-    return `  ${where}: ${i.path || "(top)"}: ${i.message}${i.hint ? ` (${i.hint})` : ""}`;
-  });
-  return `config ${file} is invalid (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${
-    lines.join("\n")
-  }`;
-}
+export type LoadOptions = RuleOptions;
 
-/** Reads and validates `path`. Throws {@link ConfigError} (exit 2) when missing or invalid. */
-export async function loadConfig(path: string): Promise<LoadedConfig> {
+/**
+ * Reads and validates the config at `path`. Throws {@link ConfigError} (exit 2) when the file is
+ * missing, unreadable or invalid.
+ */
+export async function loadConfig(path: string, options: LoadOptions = {}): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new ConfigError(path, [{
-        path: "",
-        message: "file not found",
-        hint: "pass --config FILE, or start from examples/homelab.yaml (or use --lab for examples/lab.yaml)",
-      }]);
-    }
-    throw err;
-  }
-  return parseConfig(text, path);
-}
-
-/** Validates config text; `file` is used in messages only. */
-export function parseConfig(text: string, file: string): LoadedConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number | undefined) => {
-    if (offset === undefined) return {};
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  if (doc.errors.length) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({ path: "", ...at(e.pos[0]), message: `YAML: ${e.message.split("\n")[0]}` })),
-    );
-  }
-  const locate = (path: PropertyKey[]): { line?: number; column?: number } => {
-    // the deepest node that exists along the path
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n) as unknown[], true) as Node | undefined;
-      if (node && typeof node === "object" && "range" in node && node.range) return at(node.range[0]);
-    }
-    return {};
-  };
-  const keyPosition = (parent: PropertyKey[], key: string) => {
-    const map = parent.length ? doc.getIn(parent as unknown[], true) : doc.contents;
-    if (isMap(map)) {
-      const pair = map.items.find((p) => (p.key as { value?: unknown })?.value === key);
-      const range = (pair?.key as Node | undefined)?.range;
-      if (range) return at(range[0]);
-    }
-    return locate(parent);
-  };
-
-  const raw = doc.toJS();
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new ConfigError(file, [{
+    const missing = err instanceof Deno.errors.NotFound;
+    throw new ConfigError(path, [{
       path: "",
-      line: 1,
-      column: 1,
-      message: "the config must be a YAML mapping",
+      message: missing ? "config file not found" : `cannot read the config file: ${(err as Error).message}`,
+      hint: missing
+        ? "pass --config FILE (start from examples/homelab.yaml), or run with --lab to use examples/lab.yaml"
+        : "check the path and its permissions, or pass --config FILE",
     }]);
   }
-  const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(file, parsed.error.issues.flatMap((i) => zodIssue(i, keyPosition, locate)));
-  }
-  const config: ClusterConfig = {
-    ...parsed.data,
-    nodes: parsed.data.nodes.map((n) => ({
-      ...n,
-      memoryMiB: sizeToMiB(n.memory),
-      diskGiB: Math.ceil(sizeToMiB(n.disk) / 1024),
-    })),
+  return parseConfig(text, path, options);
+}
+
+/** Validates config text; `file` names it in messages. Throws {@link ConfigError} when invalid. */
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const at = new SourcePositions(doc, lineCounter);
+  const fail = (issues: ConfigIssue[]): never => {
+    throw new ConfigError(file, issues, text);
   };
-  const { errors, warnings } = checkRules(config);
-  const placed = (i: ConfigIssue) => ({ ...i, ...locate(pathKeys(i.path)) });
-  if (errors.length) throw new ConfigError(file, errors.map(placed));
-  return { config, warnings: warnings.map(placed), file };
-}
 
-/** `nodes[2].memory` → ["nodes", 2, "memory"]. */
-function pathKeys(path: string): PropertyKey[] {
-  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => m[2] !== undefined ? Number(m[2]) : m[1]);
-}
+  if (doc.errors.length) {
+    fail(doc.errors.map((e) => ({
+      path: formatPath(at.pathAt(e.pos[0])),
+      ...at.offset(e.pos[0]),
+      message: e.code === "MULTIPLE_DOCS"
+        ? "YAML syntax: the file holds more than one YAML document"
+        : `YAML syntax: ${e.message.split("\n")[0]}`,
+      hint: yamlHint(e.code),
+      code: "yaml" as const,
+    })));
+  }
+  const value = toValue(doc, at, fail);
 
-/** ["nodes", 2, "memory"] → `nodes[2].memory`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((k, i) => typeof k === "number" ? `[${k}]` : `${i ? "." : ""}${String(k)}`).join("");
-}
+  const parsed = ConfigSchema.safeParse(value, { reportInput: true });
+  if (parsed.success) {
+    const raw = parsed.data;
+    const config = normalize(raw);
+    const { errors, warnings } = checkRules(config, raw, options);
+    if (errors.length) fail(errors.map((i) => locate(i, at)));
+    const yamlWarnings = doc.warnings.map((w) => ({ path: "", ...at.offset(w.pos[0]), message: w.message }));
+    return { config, warnings: [...yamlWarnings, ...warnings.map((i) => locate(i, at))], file };
+  }
 
-function zodIssue(
-  issue: z.core.$ZodIssue,
-  keyPosition: (parent: PropertyKey[], key: string) => { line?: number; column?: number },
-  locate: (path: PropertyKey[]) => { line?: number; column?: number },
-): ConfigIssue[] {
-  const path = issue.path as PropertyKey[];
-  if (issue.code === "unrecognized_keys") {
-    const known = knownKeys(path);
-    return issue.keys.map((key) => {
-      const guess = didYouMean(key, known);
-      return {
-        path: formatPath([...path, key]),
-        ...keyPosition(path, key),
-        message: `unknown key "${key}"`,
-        hint: guess ? `did you mean "${guess}"?` : `known keys: ${known.join(", ")}`,
-      };
+  const issues = translateIssues(parsed.error.issues, { schema: ConfigSchema, value, at });
+  // the rules whose sections did parse still run, so one run reports every problem
+  const partial = validSections(value);
+  if (partial) {
+    const { errors } = checkRules(normalizePartial(partial.raw), partial.raw, {
+      ...options,
+      sections: partial.sections,
     });
+    issues.push(...errors.map((i) => locate(i, at)));
   }
-  let message = issue.message;
-  if (issue.code === "invalid_type" && issue.input === undefined) message = `is required (${issue.expected})`;
-  else if (issue.code === "invalid_value") message = `must be one of ${issue.values.map(String).join(", ")}`;
-  return [{ path: formatPath(path), ...locate(path), message }];
+  return fail(issues);
 }
 
-/** The keys the schema allows at `path` (for "did you mean"). */
-function knownKeys(path: readonly PropertyKey[]): string[] {
-  // deno-lint-ignore no-explicit-any
-  let schema: any = ConfigSchema;
-  for (const key of path) {
-    schema = unwrap(schema);
-    if (typeof key === "number") schema = schema?.def?.element;
-    else schema = schema?.def?.shape?.[key] ?? schema?.def?.valueType;
-  }
-  schema = unwrap(schema);
-  return Object.keys(schema?.def?.shape ?? {});
+/** A rule's finding with its position in the file. */
+function locate({ atKey, ...issue }: Finding, at: SourcePositions): ConfigIssue {
+  const path = parsePath(issue.path);
+  return { ...issue, ...(atKey ? at.key(path) : at.value(path)) };
 }
 
-// deno-lint-ignore no-explicit-any
-function unwrap(schema: any): any {
-  while (schema?.def?.innerType) schema = schema.def.innerType;
-  return schema;
+function toValue(
+  doc: Document,
+  at: SourcePositions,
+  fail: (issues: ConfigIssue[]) => never,
+): Record<string, unknown> {
+  if (doc.contents === null) fail([{ path: "", line: 1, column: 1, message: "the config file is empty" }]);
+  if (!isMap(doc.contents)) {
+    fail([{
+      path: "",
+      ...at.value([]),
+      message: "the config must be a YAML mapping (cluster:, proxmox:, network:, nodes:, …)",
+      hint: "start from examples/homelab.yaml",
+    }]);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+  } catch (err) {
+    return fail([{ path: "", line: 1, column: 1, message: `YAML: ${(err as Error).message}` }]);
+  }
+}
+
+/** The top-level sections that pass the schema on their own, as a partial raw config. */
+function validSections(
+  value: Record<string, unknown>,
+): { raw: RawConfig; sections: Set<string> } | undefined {
+  const raw: Record<string, unknown> = {};
+  const sections = new Set<string>();
+  for (const [key, schema] of Object.entries(ConfigSchema.shape)) {
+    const r = schema.safeParse(value[key]);
+    if (r.success) {
+      raw[key] = r.data;
+      sections.add(key);
+    }
+  }
+  return sections.size ? { raw: raw as RawConfig, sections } : undefined;
+}
+
+/** {@link normalize} for a config whose broken sections are missing. */
+function normalizePartial(raw: RawConfig): ClusterConfig {
+  return normalize({
+    ...raw,
+    proxmox: raw.proxmox ?? { vmCreateConcurrency: 1, hosts: [] },
+    nodes: raw.nodes ?? [],
+  }) as ClusterConfig;
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case "DUPLICATE_KEY":
+      return "a key may appear once per mapping; remove or merge the repeated one";
+    case "TAB_AS_INDENT":
+      return "indent with spaces, not tabs";
+    case "BAD_INDENT":
+    case "MISSING_CHAR":
+      return "check the indentation and the ':' after each key";
+    case "MULTIPLE_DOCS":
+      return "the config is one YAML document; remove the extra '---'";
+    default:
+      return undefined;
+  }
 }

@@ -47,6 +47,29 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
 }
 
+/** True for an IPv6 address in any of its textual forms (RFC 4291 2.2), zone ids excluded. */
+export function isIpv6(text: string): boolean {
+  let groups = text;
+  let extra = 0;
+  const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    if (ipToInt(v4[2]) === undefined) return false;
+    groups = v4[1] + "0";
+    extra = 1;
+  }
+  const halves = groups.split("::");
+  if (halves.length > 2) return false;
+  const parts = halves.map((h) => h === "" ? [] : h.split(":"));
+  if (parts.flat().some((g) => !/^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
+  const count = parts.flat().length + extra;
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
+/** The address as dotted text. */
+export function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
+
 /** The network's first address (network) and last (broadcast), as numbers. */
 export function cidrBounds(c: Cidr): [number, number] {
   return [c.base, (c.base | ~mask(c.prefix)) >>> 0];
