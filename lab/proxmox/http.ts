@@ -43,7 +43,11 @@ export function route(
     const [m, template] = key.split(" ");
     if (m !== method) continue;
     const names: string[] = [];
-    const re = new RegExp("^" + template.replace(/\{(\w+)\}/g, (_, n) => (names.push(n), "([^/]+)")) + "/?$");
+    // storage content takes the rest of the path as the volume (`fragmentDelimiter => ''`): volids have '/'
+    const re = new RegExp(
+      "^" + template.replace(/\{(\w+)\}/g, (_, n) => (names.push(n), n === "volume" ? "(.+?)" : "([^/]+)")) +
+        "/?$",
+    );
     const match = re.exec(path);
     if (match) return { key, spec, params: Object.fromEntries(names.map((n, i) => [n, match[i + 1]])) };
   }
@@ -84,7 +88,12 @@ export function apiPipeline(options: PipelineOptions): (req: RawRequest) => Prom
   let faultTurn = 0;
 
   return async (req) => {
-    const path = decodeURIComponent(req.url.pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(req.url.pathname).replace(/\/{2,}/g, "/");
+    } catch {
+      path = req.url.pathname;
+    }
     const traced: Record<string, unknown> = Object.fromEntries(req.url.searchParams);
     const done = (answer: RawResponse): RawResponse => {
       trace.record({

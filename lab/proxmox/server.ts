@@ -20,15 +20,12 @@ import { type LatencyProfile, pick } from "../profile.ts";
 import type { Trace } from "../trace.ts";
 import type { LabWorld } from "../world.ts";
 import { proxmoxWorld } from "./access.ts";
-import { CLUSTER_HANDLERS } from "./cluster.ts";
 import type { HostRuntime, VmStartedHook } from "./context.ts";
 import { GiB, newNode, type NodeState, reviveNode } from "./host.ts";
 import { apiPipeline } from "./http.ts";
 import { ConfigLocks } from "./locks.ts";
 import { ensurePveServerCertificate, pveRootCaPem } from "./pki.ts";
-import { QEMU_HANDLERS } from "./qemu.ts";
-import { STORAGE_HANDLERS } from "./storage.ts";
-import { TASK_HANDLERS } from "./tasks_api.ts";
+import { API_HANDLERS } from "./handlers.ts";
 import { TaskRunner } from "./tasks.ts";
 
 export interface ForeignVm {
@@ -134,7 +131,7 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
   };
   const handle = apiPipeline({
     host,
-    handlers: { ...CLUSTER_HANDLERS, ...STORAGE_HANDLERS, ...QEMU_HANDLERS, ...TASK_HANDLERS },
+    handlers: API_HANDLERS,
     trace: options.trace,
     faults: options.faults,
   });

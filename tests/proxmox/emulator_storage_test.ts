@@ -129,6 +129,10 @@ Deno.test("deleting a volume needs Datastore.Allocate on the storage; it runs as
     const done = await t.api.deleteVolume("pve1", "local-lvm", volid);
     assertEquals([done.type, done.id], ["imgdel", "4242@local-lvm"]);
     assertEquals(await t.api.storageContent("pve1", "local-lvm"), []);
+    // a volid with '/' in it: the rest of the path is the volume, as PVE routes it
+    t.emu.state.storages.local.volumes["local:import/old.raw"] = 10;
+    await t.api.deleteVolume("pve1", "local", "local:import/old.raw");
+    assertEquals(await t.api.storageContent("pve1", "local"), []);
   } finally {
     await t.close();
   }
