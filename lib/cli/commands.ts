@@ -119,13 +119,14 @@ export async function bootstrap(flags: Parsed): Promise<number> {
           engineOptions(session, signal),
         );
         if (!outcome.ok) {
-          const code = outcome.interrupted ? ExitCode.interrupted : ExitCode.stepFailed;
+          // the failed step's own code: 1, or e.g. 3 for an SSH host key that must be trusted first
           const rest = `--start-from=${layer.name}${session.lab ? " --lab" : ""}`;
+          const rerun = `\`deno task bootstrap ${rest}\`; done steps are kept`;
           return finish(
             session,
             started,
-            code,
-            `re-run \`deno task bootstrap ${rest}\`; done steps are kept`,
+            outcome.exitCode,
+            outcome.interrupted ? `re-run ${rerun}` : `fix the error above, then re-run ${rerun}`,
           );
         }
       }
@@ -172,9 +173,7 @@ export async function destroy(flags: Parsed): Promise<number> {
           { id, steps: layer.steps(env) },
           { ...engineOptions(session, signal), allowProtected: id === "00-persistent-auth" },
         );
-        if (!outcome.ok) {
-          return finish(session, started, outcome.interrupted ? ExitCode.interrupted : ExitCode.stepFailed);
-        }
+        if (!outcome.ok) return finish(session, started, outcome.exitCode);
       }
       return finish(
         session,

@@ -18,7 +18,7 @@ import { formatDuration } from "../clock/clock.ts";
 import type { EngineEvent, LayerId, Reporter } from "../engine/types.ts";
 import { colorizer } from "./plain.ts";
 import { preflightTable } from "./preflight_table.ts";
-import { Summary } from "./summary.ts";
+import { type StepStatus, Summary } from "./summary.ts";
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -172,7 +172,9 @@ export class LiveReporter implements Reporter {
             c(formatDuration(layer.finished.durationMs), 90)
           }`,
         );
-        for (const r of rowsOf.filter((r) => r.status === "failed")) lines.push(this.#stepLine(r));
+        for (const r of rowsOf.filter((r) => r.status === "failed" || r.status === "stopped")) {
+          lines.push(this.#stepLine(r));
+        }
         continue;
       }
       lines.push(
@@ -183,13 +185,14 @@ export class LiveReporter implements Reporter {
       const share = Math.max(2, Math.floor(budget / open.length));
       const shown = rowsOf.length <= share
         ? rowsOf
-        : rowsOf.filter((r) => r.status === "running" || r.status === "failed").slice(0, share - 1);
+        : rowsOf.filter((r) => ["running", "failed", "stopped"].includes(r.status)).slice(0, share - 1);
       for (const r of shown) lines.push(this.#stepLine(r));
       if (shown.length < rowsOf.length) {
         const count = (s: string) => rowsOf.filter((r) => r.status === s).length;
         const hidden = rowsOf.length - shown.length;
         lines.push(c(
-          `    … ${hidden} more: ${count("done") + count("unchanged")} done, ${count("pending")} waiting` +
+          `    … ${hidden} more: ${count("done") + count("unchanged") + count("kept")} done, ` +
+            `${count("pending")} waiting` +
             (shown.length < count("running") + count("failed") ? ", some running not shown" : ""),
           90,
         ));
@@ -199,14 +202,16 @@ export class LiveReporter implements Reporter {
     return lines.slice(0, Math.max(1, rows - 1)).map((l) => cut(l, Math.max(20, columns - 1)));
   }
 
-  #stepLine(r: { step: string; title: string; status: string; durationMs?: number }): string {
+  #stepLine(r: { step: string; title: string; status: StepStatus; durationMs?: number }): string {
     const c = this.#color;
     const mark = {
       pending: c("·", 90),
       running: c(SPINNER[this.#frame], 33),
       done: c("✓", 32),
       unchanged: c("✓", 32),
+      kept: c("✓", 32),
       failed: c("✗", 31),
+      stopped: c("■", 33),
     }[r.status] ?? " ";
     const elapsed = r.status === "running"
       ? formatDuration(this.#now() - (this.#started.get(r.step) ?? this.#now()))
@@ -214,7 +219,13 @@ export class LiveReporter implements Reporter {
       ? formatDuration(r.durationMs)
       : "";
     const action = r.status === "running" && this.#action.get(r.step) ? `  ${this.#action.get(r.step)}` : "";
-    const unchanged = r.status === "unchanged" ? " (unchanged)" : "";
+    const unchanged = r.status === "unchanged"
+      ? " (unchanged)"
+      : r.status === "kept"
+      ? " (checkpoint kept)"
+      : r.status === "stopped"
+      ? " (stopped)"
+      : "";
     return `  ${mark} ${r.title}${unchanged} ${c(elapsed, 90)}${c(action, 90)}`;
   }
 

@@ -52,7 +52,13 @@ export class PlainReporter implements Reporter {
       case "step.finished":
         return this.write(
           `  ${label(e.changed ? "done" : "ok", 32)} ${e.step} (${formatDuration(e.durationMs)})${
-            e.changed ? "" : " unchanged"
+            e.reused ? " checkpoint kept" : e.changed ? "" : " unchanged"
+          }`,
+        );
+      case "step.stopped":
+        return this.write(
+          `  ${label("stopped", 33)} ${e.step} (${formatDuration(e.durationMs)}): ${
+            e.reason === "interrupted" ? "interrupted" : "another step of the layer failed"
           }`,
         );
       case "step.failed":

@@ -28,6 +28,7 @@ const events: EngineEvent[] = [
     error: "boom",
     remedy: "fix it",
   },
+  { type: "step.stopped", layer: "01-infrastructure", step: "vm.b", durationMs: 300, reason: "layer failed" },
   { type: "layer.finished", layer: "01-infrastructure", durationMs: 1600, ok: false },
   { type: "run.finished", ok: false, durationMs: 1700, exitCode: 1, next: "re-run bootstrap" },
 ];
@@ -53,6 +54,7 @@ Deno.test("plain reporter: a line per event, preflight table with remedies, summ
       "fix: commit",
       "FAILED  vm.a (1.5s): boom",
       "fix: fix it",
+      "stopped vm.b (300ms): another step of the layer failed",
       "Summary",
       "next: re-run bootstrap",
     ]
@@ -126,11 +128,33 @@ Deno.test("summary: layers without steps, steps stopped by the end of the run", 
   });
   s.add({ type: "step.started", layer: "01-infrastructure", step: "a", title: "A" });
   s.add({ type: "run.finished", ok: false, durationMs: 5, exitCode: 130 });
+  s.add({
+    type: "layer.started",
+    layer: "00-persistent-auth",
+    steps: [{ id: "k", title: "K" }, { id: "s", title: "S" }],
+  });
+  s.add({
+    type: "step.finished",
+    layer: "00-persistent-auth",
+    step: "k",
+    durationMs: 0,
+    changed: false,
+    reused: true,
+  });
+  s.add({
+    type: "step.stopped",
+    layer: "00-persistent-auth",
+    step: "s",
+    durationMs: 7,
+    reason: "layer failed",
+  });
   const text = s.render();
   assertMatch(text, /layer 02-services\s+done\s+0ms\s+no steps/);
   assertMatch(text, /\n {4}A\s+stopped/);
   assertMatch(text, /\n {4}B\s+not run/);
   assertMatch(text, /total 5ms, exit 130/);
+  assertMatch(text, /\n {4}K\s+kept/);
+  assertMatch(text, /\n {4}S\s+stopped\s+7ms\n\s+error: stopped because another step of the layer failed/);
 });
 
 Deno.test("colour: only on a terminal, never with NO_COLOR or TERM=dumb", () => {

@@ -12,7 +12,11 @@
 import { formatDuration } from "../clock/clock.ts";
 import type { EngineEvent } from "../engine/types.ts";
 
-export type StepStatus = "done" | "unchanged" | "failed" | "running" | "pending";
+/**
+ * done: applied with changes · unchanged: applied, nothing to change · kept: its checkpoint reused
+ * (apply not called) · stopped: aborted at a safe point (Ctrl-C, or a sibling failed).
+ */
+export type StepStatus = "done" | "unchanged" | "kept" | "failed" | "stopped" | "running" | "pending";
 
 export interface SummaryRow {
   layer: string;
@@ -54,8 +58,15 @@ export class Summary {
         break;
       case "step.finished":
         Object.assign(this.#row(e.step, e.layer), {
-          status: e.changed ? "done" : "unchanged",
+          status: e.reused ? "kept" : e.changed ? "done" : "unchanged",
           durationMs: e.durationMs,
+        });
+        break;
+      case "step.stopped":
+        Object.assign(this.#row(e.step, e.layer), {
+          status: "stopped",
+          durationMs: e.durationMs,
+          error: e.reason === "layer failed" ? "stopped because another step of the layer failed" : undefined,
         });
         break;
       case "step.failed":
