@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../../tests/testing.ts";
 import { RefusedError, StrataError } from "../errors.ts";
+import { loadIdentity } from "./identity.ts";
 import { LockedError } from "./lock.ts";
 import { PROTECTED_LAYERS, StateStore } from "./store.ts";
 
@@ -160,7 +161,9 @@ Deno.test("a wrong identity cannot decrypt (exit 3) and says how to fix it; it n
   const t = await tempState();
   await t.state.record("00-persistent-auth", "s", { secret: { a: 1 } }, 1);
   const before = Deno.readTextFileSync(t.state.layerPath("00-persistent-auth"));
-  const other = await t.open({ HOME: `${t.dir}/other`, XDG_CONFIG_HOME: `${t.dir}/other` });
+  const otherEnv = { HOME: `${t.dir}/other`, XDG_CONFIG_HOME: `${t.dir}/other` };
+  await loadIdentity({ env: otherEnv, create: true }); // this user has an identity, just not the right one
+  const other = await t.open(otherEnv);
   for (
     const f of [
       () => other.verifyDecryptable(),
