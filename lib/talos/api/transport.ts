@@ -21,6 +21,7 @@ import { Buffer } from "node:buffer";
 import type { PeerCertificate } from "node:tls";
 import * as tls from "node:tls";
 import type { Clock } from "../../clock/clock.ts";
+import { decodePrivateKeyPem, encodePrivateKeyPem } from "../../pki/keys.ts";
 import type { TlsRefusal } from "./errors.ts";
 
 /** apid's port. */
@@ -70,6 +71,14 @@ export function checkIpIdentity(
   return new Error(`${ip} is not among the certificate's IP addresses (${ips.join(", ") || "none"})`);
 }
 
+/**
+ * The client key as PKCS#8 PEM: talosconfigs hold Talos' own `ED25519 PRIVATE KEY` label, which
+ * TLS libraries do not read.
+ */
+export function tlsKeyPem(key: string): string {
+  return encodePrivateKeyPem(decodePrivateKeyPem(key), "pkcs8");
+}
+
 /** gRPC channel credentials for a node: maintenance (no credentials) or mutual TLS. */
 export function channelCredentials(opts: {
   node: string;
@@ -83,7 +92,7 @@ export function channelCredentials(opts: {
     });
   }
   const c = opts.credentials;
-  return grpc.credentials.createSsl(Buffer.from(c.ca), Buffer.from(c.key), Buffer.from(c.crt), {
+  return grpc.credentials.createSsl(Buffer.from(c.ca), Buffer.from(tlsKeyPem(c.key)), Buffer.from(c.crt), {
     checkServerIdentity: (_host, cert) => checkIpIdentity(opts.node, cert),
   });
 }
