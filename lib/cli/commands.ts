@@ -19,6 +19,7 @@ import { writeFileAtomic } from "../state/atomic.ts";
 import type { LayerDefinition, RunEnv } from "../run/env.ts";
 import type { Parsed } from "./args.ts";
 import { openSession, type Session } from "./session.ts";
+import { formatStatus, statusReport } from "./status.ts";
 
 /** Runs `work` with Ctrl-C / SIGTERM wired to an AbortSignal. */
 async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -77,6 +78,19 @@ async function preflight(session: Session, layers: LayerDefinition[]): Promise<b
   return ok;
 }
 
+/**
+ * The exit code of a run a layer stopped: 130 when interrupted; a step's own 3 (a precondition
+ * such as an SSH host key to trust first) or 4 (refused by a safety rule, nothing changed), which
+ * say what to do better than 1; any other step failure is 1, "a step failed".
+ */
+export function runExitCode(outcome: { interrupted: boolean; exitCode: number }): ExitCode {
+  if (outcome.interrupted) return ExitCode.interrupted;
+  if (outcome.exitCode === ExitCode.preflight || outcome.exitCode === ExitCode.refused) {
+    return outcome.exitCode;
+  }
+  return ExitCode.stepFailed;
+}
+
 function finish(session: Session, started: number, exitCode: number, next?: string): number {
   session.reporter.event({
     type: "run.finished",
@@ -119,13 +133,12 @@ export async function bootstrap(flags: Parsed): Promise<number> {
           engineOptions(session, signal),
         );
         if (!outcome.ok) {
-          // the failed step's own code: 1, or e.g. 3 for an SSH host key that must be trusted first
           const rest = `--start-from=${layer.name}${session.lab ? " --lab" : ""}`;
           const rerun = `\`deno task bootstrap ${rest}\`; done steps are kept`;
           return finish(
             session,
             started,
-            outcome.exitCode,
+            runExitCode(outcome),
             outcome.interrupted ? `re-run ${rerun}` : `fix the error above, then re-run ${rerun}`,
           );
         }
@@ -173,7 +186,7 @@ export async function destroy(flags: Parsed): Promise<number> {
           { id, steps: layer.steps(env) },
           { ...engineOptions(session, signal), allowProtected: id === "00-persistent-auth" },
         );
-        if (!outcome.ok) return finish(session, started, outcome.exitCode);
+        if (!outcome.ok) return finish(session, started, runExitCode(outcome));
       }
       return finish(
         session,
@@ -284,46 +297,21 @@ export async function plan(flags: Parsed): Promise<number> {
 export async function status(flags: Parsed): Promise<number> {
   const session = await openSession(flags);
   try {
-    const { state } = session.env;
-    const layers = LAYERS.map((l) => {
-      const doc = state.layer(l.id);
-      return {
-        layer: l.id,
-        applied: doc?.completedAt !== undefined,
-        completedAt: doc?.completedAt ? new Date(doc.completedAt).toISOString() : undefined,
-        steps: Object.fromEntries(
-          Object.entries(doc?.steps ?? {}).map(([id, r]) => [id, {
-            at: new Date(r.at).toISOString(),
-            output: r.output,
-          }]),
-        ),
-      };
-    });
+    const { env } = session;
+    const report = statusReport(env.config.cluster.name, LAYERS.map((l) => l.id), env.state);
     const lab = session.lab
       ? { dir: session.lab.dir, createdAt: session.lab.meta.createdAt, runs: session.lab.meta.runs.length }
       : undefined;
-    if (flags.json) console.log(JSON.stringify({ cluster: session.env.config.cluster.name, layers, lab }));
+    if (flags.json) console.log(JSON.stringify({ ...report, lab }));
     else {
-      console.log(`cluster ${session.env.config.cluster.name} (state ${session.env.clusterDir})`);
-      for (const l of layers) {
-        console.log(`  ${l.layer.padEnd(19)} ${l.applied ? `applied ${l.completedAt}` : "not applied"}`);
-        for (const [id, s] of Object.entries(l.steps)) {
-          const out = Object.entries(s.output).map(([k, v]) => `${k}=${summarize(v)}`).join(" ");
-          console.log(`    ${id}  ${s.at}  ${out}`);
-        }
-      }
+      console.log(`cluster ${report.cluster} (state ${env.clusterDir})`);
+      for (const line of formatStatus(report)) console.log(line);
       if (lab) console.log(`lab world ${lab.dir}: created ${lab.createdAt}, ${lab.runs} run(s) recorded`);
     }
     return ExitCode.ok;
   } finally {
     await session.close();
   }
-}
-
-function summarize(v: unknown): string {
-  const s = typeof v === "string" ? v : JSON.stringify(v);
-  const first = s.split("\n")[0];
-  return first.length > 60 || s.includes("\n") ? `${first.slice(0, 57)}…` : first;
 }
 
 export async function preflightOnly(flags: Parsed): Promise<number> {

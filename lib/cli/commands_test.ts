@@ -3,7 +3,7 @@ import { parseConfig } from "../config/load.ts";
 import type { LayerId } from "../engine/types.ts";
 import { ExitCode, RefusedError, UsageError } from "../errors.ts";
 import type { LayerDefinition, RunEnv } from "../run/env.ts";
-import { confirmDestroy, destroyOrder, renderArtifacts, selectLayers } from "./commands.ts";
+import { confirmDestroy, destroyOrder, renderArtifacts, runExitCode, selectLayers } from "./commands.ts";
 
 Deno.test("--only and --start-from pick the layers to apply, by name or number", () => {
   assertEquals(selectLayers({}).map((l) => l.id), [
@@ -143,4 +143,12 @@ Deno.test("render collects every layer's artifacts and refuses two layers writin
     (err) =>
       assert(String(err).includes("render: 02-services and 01-infrastructure both write a"), String(err)),
   );
+});
+
+Deno.test("a stopped run exits 130 when interrupted, 3 or 4 when the step says so, else 1", () => {
+  assertEquals(runExitCode({ interrupted: true, exitCode: 130 }), 130);
+  assertEquals(runExitCode({ interrupted: false, exitCode: 3 }), 3, "a host key to trust first");
+  assertEquals(runExitCode({ interrupted: false, exitCode: 4 }), 4, "refused by a safety rule");
+  assertEquals(runExitCode({ interrupted: false, exitCode: 2 }), 1, "a step that finds the config at odds");
+  assertEquals(runExitCode({ interrupted: false, exitCode: 1 }), 1);
 });
