@@ -78,7 +78,7 @@ function renderIssues(file: string, issues: ConfigIssue[], source?: string): str
     if (issue.hint) out.push(`  fix: ${issue.hint}`);
     return out.join("\n");
   });
-  return `config ${file} is invalid (${count}):\n\n${blocks.join("\n\n")}`;
+  return `config ${file} has ${count}:\n\n${blocks.join("\n\n")}`;
 }
 
 const SECRET_KEY = /(token|secret|passw(or)?d|passphrase|private|credential|api[-_]?key)/i;

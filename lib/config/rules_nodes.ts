@@ -49,8 +49,9 @@ export function checkNodes(config: ClusterConfig, found: Findings): void {
   const hostNames = hosts.map((h) => h.name);
   const hostAddresses = new Map<string, string>();
   hosts.forEach((h, i) => {
-    hostAddresses.set(new URL(h.api).hostname, `proxmox.hosts[${i}].api`);
-    hostAddresses.set(h.ssh.address, `proxmox.hosts[${i}].ssh`);
+    for (const [address, field] of [[new URL(h.api).hostname, "api"], [h.ssh.address, "ssh.address"]]) {
+      if (!hostAddresses.has(address)) hostAddresses.set(address, `proxmox.hosts[${i}].${field}`);
+    }
   });
   const subnets = subnetsOf(config);
 
