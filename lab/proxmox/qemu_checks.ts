@@ -4,7 +4,7 @@
  * SDN.Use on bridges and VLANs, the `import-from` syntax, and random MACs for new NICs.
  */
 import type { ApiRequest } from "./context.ts";
-import { die, paramException, permissionException } from "./exception.ts";
+import { die, paramException } from "./exception.ts";
 import { isValidDriveName } from "./formats.ts";
 import { classifyVolume } from "./storage.ts";
 import { parseDrive, parseNet, printDrive, printNet, randomMac } from "./vm_config.ts";
@@ -237,6 +237,3 @@ export function uniqueTags(tags: string): string {
   const list = tags.replace(/[,;]/g, " ").split(/\s+/).filter(Boolean).map((t) => t.toLowerCase());
   return [...new Set(list)].sort().join(";");
 }
-
-/** Raised for options PVE itself refuses with "Permission check failed". */
-export const denied = permissionException;

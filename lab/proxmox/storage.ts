@@ -63,11 +63,11 @@ const CONTENT_TYPES = ["rootdir", "images", "vztmpl", "iso", "backup", "snippets
 
 export const STORAGE_HANDLERS: Record<string, ApiHandler> = {
   "GET /nodes/{node}/storage": (req) => {
-    const { storage, content, enabled } = req.params;
+    // every lab storage is enabled, so `enabled` filters nothing
+    const { storage, content } = req.params;
     const wanted = content ? content.split(/[,;\s]+/).filter(Boolean) : undefined;
     const all = Object.entries(req.host.state.storages);
     if (storage && !req.host.state.storages[storage]) throw paramException({ storage: "No such storage." });
-    void enabled; // every lab storage is enabled
     return all
       .filter(([, s]) => !wanted || wanted.some((c) => s.content.includes(c)))
       .filter(([id]) =>

@@ -10,7 +10,7 @@
  * ```
  */
 import type { HostRuntime } from "./context.ts";
-import { type NodeState, sizeBytes, storageUsed, type VmState } from "./host.ts";
+import type { NodeState, VmState } from "./host.ts";
 import { isValidDriveName } from "./formats.ts";
 
 /** A parsed drive: `file` plus its options. */
@@ -169,10 +169,3 @@ export function freeDiskName(state: NodeState, storage: string, vmid: number | s
     }
   }
 }
-
-export function storageFree(state: NodeState, storage: string): number {
-  const s = state.storages[storage];
-  return s ? s.totalBytes - storageUsed(s) : 0;
-}
-
-export { sizeBytes };
