@@ -166,7 +166,7 @@ Deno.test("config changes: applied at once on a stopped VM, pending until a rest
     const current = await t.api.vmConfig("pve1", 1112, { current: true });
     assertEquals([pending.cores, current.cores], [6, 4], "cores wait for a restart");
     assertEquals(current.name, "cp-renamed", "the name applies at once");
-    await t.api.stopVm("pve1", 1112);
+    await t.api.shutdownVm("pve1", 1112, { timeout: 60 });
     await t.api.startVm("pve1", 1112);
     assertEquals((await t.api.vmConfig("pve1", 1112, { current: true })).cores, 6);
     // a stale digest is refused
