@@ -134,7 +134,7 @@ interface CallContext {
 }
 
 // deno-lint-ignore no-explicit-any
-type Handler = (tag: Tag, req: any, ctx: CallContext) => Promise<unknown>;
+type Handler = (tag: Tag, req: any, ctx: CallContext) => unknown;
 
 interface ClusterRuntime {
   kube?: KubeApi;
@@ -369,7 +369,8 @@ export class TalosLab {
     f = {
       parsed: r.config,
       v1,
-      role: v1.machine?.type === "worker" ? "worker" : "controlplane",
+      // machine.ParseType: init and controlplane run etcd; "", join and worker are workers
+      role: v1.machine?.type === "controlplane" || v1.machine?.type === "init" ? "controlplane" : "worker",
       hostname: doc("HostnameConfig")?.hostname,
       vip: doc("Layer2VIPConfig")?.name ?? (endpointHost && isIpv4(endpointHost) ? endpointHost : undefined),
       clusterKey: clusterKeyOf(v1),
@@ -485,7 +486,7 @@ export class TalosLab {
       });
     } else {
       const facts = this.#factsOf(node.config!);
-      const signer = this.#osCaSigner(node, facts);
+      const signer = this.#osCaSigner(facts);
       if (!signer) {
         // a worker gets its apid certificate from trustd on a control plane: wait for one
         rt.waitingForTrustd = true;
@@ -533,7 +534,7 @@ export class TalosLab {
   }
 
   /** The OS CA with its key: the node's own (control plane) or a control plane's via trustd (worker). */
-  #osCaSigner(node: NodeRecord, facts: ConfigFacts): ConfigCa | undefined {
+  #osCaSigner(facts: ConfigFacts): ConfigCa | undefined {
     const ca = facts.v1.machine?.ca as ConfigCa | undefined;
     if (!ca?.crt) return undefined;
     if (ca.key) return ca;
@@ -622,7 +623,7 @@ export class TalosLab {
     const rt = this.#clusterRuntime(key);
     if (!holder?.config || !rt.vip) return;
     const facts = this.#factsOf(holder.config);
-    const signer = this.#osCaSigner(holder, facts);
+    const signer = this.#osCaSigner(facts);
     if (!signer) return;
     const address = this.#o.address(rt.vip);
     const cert = await apidCertificate(signer, {
@@ -774,7 +775,11 @@ export class TalosLab {
       }
       if (fault.kind === "drop") {
         // the connection breaks before the answer; an apply has been taken already (the reboot race)
-        if (method === "ApplyConfiguration") await fn(conn.tag, request, ctx).catch(() => {});
+        if (method === "ApplyConfiguration") {
+          try {
+            await fn(conn.tag, request, ctx);
+          } catch { /* refused or not, the connection breaks */ }
+        }
         ctx.drop();
         record("Dropped");
         return DROPPED;
@@ -794,7 +799,7 @@ export class TalosLab {
     return node;
   }
 
-  async #version(tag: Tag): Promise<VersionResponse> {
+  #version(tag: Tag): VersionResponse {
     const node = this.#nodeFor(tag);
     const version = node.stage === "configured"
       ? node.installedVersion ?? this.talosVersion
@@ -816,11 +821,7 @@ export class TalosLab {
     };
   }
 
-  async #apply(
-    tag: Tag,
-    req: ApplyConfigurationRequest,
-    ctx: CallContext,
-  ): Promise<ApplyConfigurationResponse> {
+  #apply(tag: Tag, req: ApplyConfigurationRequest, ctx: CallContext): ApplyConfigurationResponse {
     const node = this.#nodeFor(tag);
     const rt = this.#runtime(node.ip);
     if (rt.applying) {
@@ -834,17 +835,17 @@ export class TalosLab {
     }
     rt.applying = true;
     try {
-      return await this.#applyLocked(node, req, ctx);
+      return this.#applyLocked(node, req, ctx);
     } finally {
       rt.applying = false;
     }
   }
 
-  async #applyLocked(
+  #applyLocked(
     node: NodeRecord,
     req: ApplyConfigurationRequest,
     ctx: CallContext,
-  ): Promise<ApplyConfigurationResponse> {
+  ): ApplyConfigurationResponse {
     const maintenance = node.stage !== "configured";
     const text = new TextDecoder().decode(req.data);
     const result = validateMachineConfig(text, {
@@ -1003,7 +1004,7 @@ export class TalosLab {
     return facts;
   }
 
-  async #bootstrap(tag: Tag): Promise<BootstrapResponse> {
+  #bootstrap(tag: Tag): BootstrapResponse {
     const node = this.#nodeFor(tag);
     const facts = this.#requireControlPlane(node, "bootstrap");
     const cluster = this.#cluster(facts.clusterKey);
@@ -1046,7 +1047,7 @@ export class TalosLab {
     return { messages: [{ metadata: undefined }] };
   }
 
-  async #etcdMemberList(tag: Tag, _req: EtcdMemberListRequest): Promise<EtcdMemberListResponse> {
+  #etcdMemberList(tag: Tag, _req: EtcdMemberListRequest): EtcdMemberListResponse {
     const node = this.#nodeFor(tag);
     const facts = this.#requireControlPlane(node, "member list");
     const cluster = this.#state.clusters[facts.clusterKey];
@@ -1074,7 +1075,7 @@ export class TalosLab {
     };
   }
 
-  async #serviceList(tag: Tag): Promise<ServiceListResponse> {
+  #serviceList(tag: Tag): ServiceListResponse {
     const node = this.#nodeFor(tag);
     const configured = node.stage === "configured" && node.config;
     const facts = configured ? this.#factsOf(node.config!) : undefined;
@@ -1113,7 +1114,7 @@ export class TalosLab {
     return [{ metadata: undefined, bytes: archive }];
   }
 
-  async #read(tag: Tag, req: ReadRequest): Promise<Data[]> {
+  #read(tag: Tag, req: ReadRequest): Data[] {
     const node = this.#nodeFor(tag);
     if (req.path !== CONFIG_PATH || !node.config) {
       throw grpcError(GrpcStatus.NOT_FOUND, `stat ${req.path}: no such file or directory`);

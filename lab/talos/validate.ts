@@ -402,12 +402,19 @@ function kubernetesImageError(ref: string, talosVersion: string): string | undef
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
+/** machine.ParseType: "worker", "join" and "" are workers; anything unknown is "unknown". */
+function machineType(t: unknown): "init" | "controlplane" | "worker" | "unknown" {
+  if (t === "init" || t === "controlplane") return t;
+  if (t === "worker" || t === "join" || t === "" || t === undefined || t === null) return "worker";
+  return "unknown";
+}
+
 /** `(*v1alpha1.Config).Validate` and `RuntimeValidate`, the rules strata's configs meet. */
-function v1alpha1Errors(c: Json, opts: ValidateOptions): string[] {
+function v1alpha1Errors(c: Json, opts: ValidateOptions, warnings: string[]): string[] {
   const errs: string[] = [];
   const m = c.machine;
   if (!m) return ["machine instructions are required"];
-  const type = m.type === "init" || m.type === "controlplane" || m.type === "worker" ? m.type : undefined;
+  const type = machineType(m.type);
   const isControlPlane = type === "init" || type === "controlplane";
 
   // ClusterConfig.Validate
@@ -452,7 +459,8 @@ function v1alpha1Errors(c: Json, opts: ValidateOptions): string[] {
       if (!cl.id) clusterErrs.push("cluster discovery service requires .cluster.id");
       if (!cl.secret) clusterErrs.push("cluster discovery service requires .cluster.secret");
     }
-    if (clusterErrs.length) errs.push(multierror(clusterErrs));
+    // multierror.Append flattens a *multierror.Error into the list
+    errs.push(...clusterErrs);
   }
 
   if (opts.requiresInstall) {
@@ -517,6 +525,9 @@ function v1alpha1Errors(c: Json, opts: ValidateOptions): string[] {
     }
   } else {
     errs.push(`unknown machine type ${JSON.stringify(m.type ?? "")}`);
+  }
+  if (type && type !== "unknown" && type !== (m.type ?? "")) {
+    warnings.push(`use ${JSON.stringify(type)} instead of ${JSON.stringify(m.type ?? "")} for machine type`);
   }
 
   const labels = labelErrors(m.nodeLabels);
@@ -717,8 +728,9 @@ function check(text: string, opts: ValidateOptions): ValidConfig {
   if (!documents.length) throw new DecodeFailure("config not found");
 
   const errors: string[] = [];
+  const warnings: string[] = [];
   if (v1alpha1) {
-    const v = v1alpha1Errors(v1alpha1, opts);
+    const v = v1alpha1Errors(v1alpha1, opts, warnings);
     if (v.length) errors.push(`v1alpha1.Config: ${multierror(v)}`);
   }
   for (const doc of documents) {
@@ -730,5 +742,5 @@ function check(text: string, opts: ValidateOptions): ValidConfig {
     const r = runtimeErrors(v1alpha1, opts);
     if (r.length) throw new DecodeFailure(multierror([`v1alpha1.Config: ${multierror(r)}`]));
   }
-  return { documents, v1alpha1, warnings: [] };
+  return { documents, v1alpha1, warnings };
 }

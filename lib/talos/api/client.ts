@@ -252,9 +252,14 @@ export class TalosClient {
         new grpc.Metadata(),
         {},
       );
+      let failed = false;
       stream.on("data", (d: Data) => chunks.push(d));
-      stream.on("error", (err: grpc.ServiceError) => finish(err));
-      stream.on("end", () => finish(null, chunks));
+      stream.on("error", (err: grpc.ServiceError) => {
+        failed = true;
+        finish(err);
+      });
+      // 'end' follows 'error' too; only a clean end is the answer
+      stream.on("end", () => failed || finish(null, chunks));
       return stream;
     }).then((chunks) => {
       for (const c of chunks) this.#checkMetadata(m.name, c.metadata);
