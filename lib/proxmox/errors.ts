@@ -24,7 +24,7 @@ export class ProxmoxApiError extends StrataError {
     remedy?: string,
   ) {
     const detail = errors
-      ? ":\n" +
+      ? "\n" +
         Object.entries(errors).map(([k, v]) => `  ${k}: ${v.trimEnd().replace(/\n/g, "\n    ")}`).join("\n")
       : "";
     super(`Proxmox API ${method} ${path} failed: ${status} ${reason}${detail}`, ExitCode.stepFailed, remedy);
