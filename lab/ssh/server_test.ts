@@ -1,15 +1,22 @@
+import { createHmac } from "node:crypto";
+import { Buffer } from "node:buffer";
 import { assert, assertEquals, assertRejects } from "../../tests/testing.ts";
-import { systemClock } from "../../lib/clock/clock.ts";
+import { ManualClock, systemClock } from "../../lib/clock/clock.ts";
+import { PreflightError, TransientError } from "../../lib/errors.ts";
 import { createCa } from "../../lib/pki/mod.ts";
-import { sshFingerprint } from "../../lib/keys/ssh_key.ts";
+import { generateSshKey, sshFingerprint } from "../../lib/keys/ssh_key.ts";
 import { knownHostsLine } from "../../lib/keys/known_hosts.ts";
-import { HostKeyChangedError, SshClient } from "../../lib/ssh/client.ts";
-import { PreflightError } from "../../lib/errors.ts";
+import { CommandFailedError, HostKeyChangedError, SshClient, type SshOptions } from "../../lib/ssh/client.ts";
+import { Faults } from "../faults.ts";
+import { PROFILES } from "../profile.ts";
 import { TraceLog } from "../trace.ts";
 import { LabWorld } from "../world.ts";
-import { labClientKey, proxmoxWorld, startSshEmulator } from "./server.ts";
+import { proxmoxWorld } from "../proxmox/access.ts";
+import { labClientKey, type SshEmulatorOptions, startSshEmulator } from "./server.ts";
 
-async function lab() {
+const OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+async function lab(extra: Partial<SshEmulatorOptions> = {}) {
   const world = LabWorld.memory();
   const trace = new TraceLog();
   const ca = await createCa({ keyType: "rsa-2048", subject: { commonName: "Proxmox Virtual Environment" } });
@@ -20,9 +27,11 @@ async function lab() {
     address: "127.0.0.10",
     port: 0,
     rootCaPem: () => Promise.resolve(ca.certificate),
+    ...extra,
   });
   const key = await labClientKey(world);
-  const connect = (extra: Partial<Parameters<typeof SshClient.connect>[0]> = {}) =>
+  const dir = await Deno.makeTempDir();
+  const connect = (o: Partial<SshOptions> = {}) =>
     SshClient.connect({
       host: "10.0.0.10",
       dialAddress: "127.0.0.10",
@@ -31,71 +40,262 @@ async function lab() {
       privateKey: key.privateKey,
       knownHostsFiles: [],
       clock: systemClock,
-      ...extra,
+      fingerprintField: "proxmox.hosts[0].ssh.hostKeyFingerprint",
+      ...o,
     });
-  return { world, trace, emu, ca, connect };
+  const pinned = () => connect({ pinnedFingerprint: sshFingerprint(emu.hostPublicKey) });
+  const cleanup = async () => {
+    await emu.close();
+    await Deno.remove(dir, { recursive: true });
+  };
+  return { world, trace, emu, ca, key, dir, connect, pinned, cleanup };
 }
 
-Deno.test("a pinned host key connects; pveum and the root CA answer; other commands fail like bash", async () => {
-  const { world, trace, emu, ca, connect } = await lab();
-  const ssh = await connect({ pinnedFingerprint: sshFingerprint(emu.hostPublicKey) });
+Deno.test("a pinned host: pveum and the root CA answer; other commands and shell syntax fail like bash", async () => {
+  const t = await lab();
+  const ssh = await t.pinned();
   try {
-    assertEquals(
-      (await ssh.exec(["pveum", "user", "add", "strata@pve", "--comment", "strata's user"])).code,
-      0,
-    );
+    const add = await ssh.exec(["pveum", "user", "add", "strata@pve", "--comment", "strata's user"]);
+    assertEquals(add, { code: 0, stdout: "", stderr: "" });
     const dup = await ssh.exec(["pveum", "user", "add", "strata@pve"]);
-    assertEquals([dup.code, dup.stderr], [255, "create user failed: user 'strata@pve' already exists\n"]);
+    assertEquals(dup, {
+      code: 255,
+      stdout: "",
+      stderr: "create user failed: user 'strata@pve' already exists\n",
+    });
     const users = JSON.parse(await ssh.run(["pveum", "user", "list", "--output-format", "json"]));
-    assertEquals(users.map((u: { userid: string }) => u.userid).sort(), ["root@pam", "strata@pve"]);
     assertEquals(users.find((u: { userid: string }) => u.userid === "strata@pve").comment, "strata's user");
-    assertEquals(await ssh.run(["cat", "/etc/pve/pve-root-ca.pem"]), ca.certificate);
-    const unknown = await ssh.exec(["rm", "-rf", "/"]);
-    assertEquals([unknown.code, unknown.stderr], [127, "bash: line 1: rm: command not found\n"]);
-    assert(proxmoxWorld(world).access.users["strata@pve"], "state is the lab world's");
-    assert(trace.entries.some((e) => e.system === "ssh" && e.path.startsWith("pveum user add")));
+    assertEquals(await ssh.run(["cat", "/etc/pve/pve-root-ca.pem"]), t.ca.certificate);
+    assertEquals(await ssh.exec(["command", "-v", "pveum"]), {
+      code: 0,
+      stdout: "/usr/sbin/pveum\n",
+      stderr: "",
+    });
+    assertEquals(await ssh.exec(["qm", "list"]), {
+      code: 127,
+      stdout: "",
+      stderr: "bash: line 1: qm: command not found\n",
+    });
+    assertEquals(
+      (await ssh.exec(["cat", "/etc/shadow"])).stderr,
+      "cat: /etc/shadow: No such file or directory\n",
+    );
+    assert(proxmoxWorld(t.world).access.users["strata@pve"], "the state is the lab world's");
+    assert(
+      t.trace.entries.some((e) =>
+        e.system === "ssh" && e.path.startsWith("pveum user add") && e.host === "pve1"
+      ),
+    );
+    const failed = await assertRejects(() => ssh.run(["pveum", "role", "add", "X", "--privs", "VM.Fly"]));
+    assert(
+      failed instanceof CommandFailedError && failed.message.includes("invalid privilege 'VM.Fly'"),
+      String(failed),
+    );
   } finally {
     ssh.close();
-    await emu.close();
+    await t.cleanup();
   }
 });
 
-Deno.test("known_hosts (plain, with port) is accepted; an unknown key stops with its fingerprint; a changed key is refused", async () => {
-  const { emu, connect } = await lab();
-  const dir = await Deno.makeTempDir();
+Deno.test("the session's LANG decides between UTF-8 and ASCII tables", async () => {
+  const t = await lab();
+  const ssh = await t.pinned();
   try {
-    const known = `${dir}/known_hosts`;
-    Deno.writeTextFileSync(known, knownHostsLine("10.0.0.10", emu.hostPublicKey, emu.port) + "\n");
-    (await connect({ knownHostsFiles: [known] })).close();
+    const utf8 = await ssh.run(["pveum", "role", "list"]);
+    const ascii = await ssh.run(["pveum", "role", "list"], { env: { LANG: "C" } });
+    assert(utf8.startsWith("┌") && ascii.startsWith("+-"), ascii.slice(0, 20));
+  } finally {
+    ssh.close();
+    await t.cleanup();
+  }
+});
 
-    const fp = sshFingerprint(emu.hostPublicKey);
-    await assertRejects(() => connect(), (e) => {
-      assert(e instanceof PreflightError && e.exitCode === 3, String(e));
-      assert(e.message.includes(fp) && e.remedy!.includes("hostKeyFingerprint"), e.message);
-    });
+/** What `ssh-keygen -H` writes for a name. */
+function hashed(name: string): string {
+  const salt = crypto.getRandomValues(new Uint8Array(20));
+  return `|1|${Buffer.from(salt).toString("base64")}|${
+    createHmac("sha1", salt).update(name).digest("base64")
+  }`;
+}
 
-    const trusted = `${dir}/trusted`;
-    (await connect({ trustNewHostKey: true, trustedHostsFile: trusted })).close();
-    assert(Deno.readTextFileSync(trusted).includes(emu.hostPublicKey.split(" ")[1]), "recorded");
-    (await connect({ trustedHostsFile: trusted })).close();
+Deno.test("host keys: known_hosts (plain and hashed) accepted; unknown stops with exit 3 and the fingerprint", async () => {
+  const t = await lab();
+  try {
+    const known = `${t.dir}/known_hosts`;
+    Deno.writeTextFileSync(known, knownHostsLine("10.0.0.10", t.emu.hostPublicKey, t.emu.port) + "\n");
+    (await t.connect({ knownHostsFiles: [known] })).close();
+    Deno.writeTextFileSync(known, `${hashed(`[10.0.0.10]:${t.emu.port}`)} ${t.emu.hostPublicKey}\n`);
+    (await t.connect({ knownHostsFiles: [known, `${t.dir}/missing`] })).close();
 
-    const other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
-    Deno.writeTextFileSync(known, knownHostsLine("10.0.0.10", other, emu.port) + "\n");
+    const fp = sshFingerprint(t.emu.hostPublicKey);
+    const err = await assertRejects(() => t.connect({ knownHostsFiles: [`${t.dir}/missing`] }));
+    assert(err instanceof PreflightError && err.exitCode === 3, String(err));
+    assert(err.message.includes(`ssh-ed25519 ${fp}`), err.message);
+    assert(err.remedy!.includes(`proxmox.hosts[0].ssh.hostKeyFingerprint: "${fp}"`), err.remedy);
+    assert(err.remedy!.includes("--trust-new-host-key"), err.remedy);
+
+    const trusted = `${t.dir}/strata/known_hosts`;
+    (await t.connect({ trustNewHostKey: true, trustedHostsFile: trusted })).close();
+    assertEquals(
+      Deno.readTextFileSync(trusted),
+      `[10.0.0.10]:${t.emu.port} ${t.emu.hostPublicKey.split(" ").slice(0, 2).join(" ")}\n`,
+    );
+    (await t.connect({ trustedHostsFile: trusted })).close();
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("a changed or revoked host key is refused, whatever the options", async () => {
+  const t = await lab();
+  try {
+    const known = `${t.dir}/known_hosts`;
+    Deno.writeTextFileSync(known, knownHostsLine("10.0.0.10", OTHER_KEY, t.emu.port) + "\n");
+    const trusted = `${t.dir}/trusted`;
     for (
       const opts of [{ knownHostsFiles: [known] }, {
         knownHostsFiles: [known],
         trustNewHostKey: true,
-        trustedHostsFile: `${dir}/t2`,
+        trustedHostsFile: trusted,
       }]
     ) {
-      await assertRejects(() => connect(opts), (e) => assert(e instanceof HostKeyChangedError, String(e)));
+      const err = await assertRejects(() => t.connect(opts));
+      assert(err instanceof HostKeyChangedError && err.exitCode === 3, String(err));
+      assert(err.message.includes("CHANGED") && err.message.includes(sshFingerprint(OTHER_KEY)), err.message);
+      assert(err.message.includes(`${known}:1`), "names where the expected key is");
     }
-    await assertRejects(
-      () => connect({ pinnedFingerprint: sshFingerprint(other) }),
-      (e) => assert(e instanceof HostKeyChangedError),
+    assert(!(await Deno.stat(trusted).catch(() => null)), "nothing recorded");
+    const pinned = await assertRejects(() =>
+      t.connect({ pinnedFingerprint: sshFingerprint(OTHER_KEY), trustNewHostKey: true })
     );
+    assert(
+      pinned instanceof HostKeyChangedError &&
+        pinned.message.includes("proxmox.hosts[0].ssh.hostKeyFingerprint"),
+    );
+    Deno.writeTextFileSync(known, `@revoked * ${t.emu.hostPublicKey}\n`);
+    const revoked = await assertRejects(() =>
+      t.connect({ knownHostsFiles: [known], trustNewHostKey: true, trustedHostsFile: trusted })
+    );
+    assert(revoked instanceof HostKeyChangedError && revoked.message.includes("REVOKED"), String(revoked));
   } finally {
-    await emu.close();
-    await Deno.remove(dir, { recursive: true });
+    await t.cleanup();
+  }
+});
+
+Deno.test("logins: only authorized keys and configured users", async () => {
+  const extra = await generateSshKey("alice@laptop");
+  const t = await lab({ authorizedKeys: [extra.publicKey], users: ["root"] });
+  try {
+    const stranger = await generateSshKey("mallory");
+    const err = await assertRejects(() =>
+      t.connect({ pinnedFingerprint: sshFingerprint(t.emu.hostPublicKey), privateKey: stranger.privateKey })
+    );
+    assert(err instanceof PreflightError && err.message.includes("refused"), String(err));
+    (await t.connect({
+      pinnedFingerprint: sshFingerprint(t.emu.hostPublicKey),
+      privateKey: extra.privateKey,
+    })).close();
+    const wrongUser = await assertRejects(() =>
+      t.connect({ pinnedFingerprint: sshFingerprint(t.emu.hostPublicKey), user: "admin" })
+    );
+    assert(wrongUser instanceof PreflightError, String(wrongUser));
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("faults: a dropped command is transient; a cfs lock timeout fails pveum and changes nothing", async () => {
+  const drop = await lab({ faults: new Faults({ dropRate: 1 }) });
+  let ssh = await drop.pinned();
+  try {
+    const err = await assertRejects(() => ssh.exec(["pveum", "user", "list"]));
+    assert(err instanceof TransientError && err.message.includes("dropped"), String(err));
+  } finally {
+    ssh.close();
+    await drop.cleanup();
+  }
+  const lock = await lab({ faults: new Faults({ errorRate: 1 }) });
+  ssh = await lock.pinned();
+  try {
+    const r = await ssh.exec(["pveum", "user", "add", "x@pve"]);
+    assertEquals(r, {
+      code: 255,
+      stdout: "",
+      stderr: "cfs-lock 'file-user_cfg' error: got lock request timeout\n",
+    });
+    assert(!proxmoxWorld(lock.world).access.users["x@pve"]);
+  } finally {
+    ssh.close();
+    await lock.cleanup();
+  }
+});
+
+Deno.test("commands take the profile's time on the lab clock, and time out through it", async () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const t = await lab({ clock, profile: { ...PROFILES.realistic, apiCall: { min: 5000, max: 5000 } } });
+  const ssh = await t.connect({ pinnedFingerprint: sshFingerprint(t.emu.hostPublicKey), clock });
+  try {
+    const slow = ssh.exec(["pveum", "user", "list"], { timeoutMs: 1000 });
+    const failed = assertRejects(
+      () => slow,
+      (e) =>
+        assert(e instanceof TransientError && e.message.includes("did not finish within 1.0s"), String(e)),
+    );
+    while (clock.pending < 2) await new Promise((r) => setTimeout(r, 5));
+    await clock.advance(1000);
+    await failed;
+    await clock.advance(4000); // the server finishes the abandoned command
+    const ok = ssh.exec(["command", "-v", "pveum"], { timeoutMs: 10_000 });
+    while (clock.pending < 2) await new Promise((r) => setTimeout(r, 5));
+    await clock.advance(5000);
+    assertEquals((await ok).code, 0);
+  } finally {
+    ssh.close();
+    await t.cleanup();
+    await clock.advance(10_000);
+  }
+});
+
+Deno.test("the real OpenSSH client logs in, verifies the host key and runs pveum", async () => {
+  const ssh = new Deno.Command("ssh", { args: ["-V"], stderr: "null" });
+  if (!(await ssh.output().then(() => true, () => false))) return; // no OpenSSH client here
+  const t = await lab();
+  try {
+    const keyFile = `${t.dir}/id`;
+    await Deno.writeTextFile(keyFile, t.key.privateKey, { mode: 0o600 });
+    await Deno.writeTextFile(
+      `${t.dir}/known_hosts`,
+      knownHostsLine("127.0.0.10", t.emu.hostPublicKey, t.emu.port) + "\n",
+    );
+    const out = await new Deno.Command("ssh", {
+      args: [
+        "-F",
+        "/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        `UserKnownHostsFile=${t.dir}/known_hosts`,
+        "-o",
+        "IdentitiesOnly=yes",
+        "-i",
+        keyFile,
+        "-p",
+        String(t.emu.port),
+        "root@127.0.0.10",
+        "pveum",
+        "user",
+        "list",
+        "--output-format",
+        "json",
+      ],
+      env: { LANG: "C.UTF-8" },
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    assertEquals(JSON.parse(new TextDecoder().decode(out.stdout))[0].userid, "root@pam");
+  } finally {
+    await t.cleanup();
   }
 });

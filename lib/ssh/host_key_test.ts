@@ -1,48 +1,39 @@
-import { createHmac } from "node:crypto";
-import { assert, assertEquals } from "../../tests/testing.ts";
-import { parseSshPublicKey } from "../keys/ssh_key.ts";
-import { hostMatches, verifyHostKey } from "./host_key.ts";
-import { shellCommand, shellSplit } from "./quote.ts";
-import { redact } from "./redact.ts";
+import { assertEquals } from "../../tests/testing.ts";
+import { parseSshPublicKey, sshFingerprint } from "../keys/ssh_key.ts";
+import { hostKeyAlgorithms, verifyHostKey } from "./host_key.ts";
+import { readKnownHosts } from "./known_hosts.ts";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+const OTHER = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFy9ro+8ZJwZVvx2dUnCmHGlwW5Jt/ZmGrZPZ7CjB5gF";
+const blob = parseSshPublicKey(KEY).blob;
+const check = (known: string, pinned?: string) =>
+  verifyHostKey({
+    host: "10.0.0.10",
+    port: 22,
+    presented: blob,
+    known: readKnownHosts(known, "kh"),
+    pinnedFingerprint: pinned,
+  });
 
-function hashed(name: string): string {
-  const salt = crypto.getRandomValues(new Uint8Array(20));
-  const hash = createHmac("sha1", salt).update(name).digest("base64");
-  return `|1|${btoa(String.fromCharCode(...salt))}|${hash}`;
-}
-
-Deno.test("hashed and port-qualified known_hosts entries match", () => {
-  assert(hostMatches(hashed("10.0.0.10"), "10.0.0.10", 22));
-  assert(!hostMatches(hashed("10.0.0.10"), "10.0.0.11", 22));
-  assert(hostMatches(hashed("[10.0.0.10]:2222"), "10.0.0.10", 2222));
-  assert(hostMatches("[pve]:2222", "pve", 2222) && !hostMatches("pve", "pve", 2222));
-  const blob = parseSshPublicKey(KEY).blob;
-  assertEquals(
-    verifyHostKey({
-      host: "10.0.0.10",
-      port: 22,
-      presented: blob,
-      knownHosts: `${hashed("10.0.0.10")} ${KEY}`,
-    }).verdict,
-    "known",
-  );
-  assertEquals(
-    verifyHostKey({ host: "10.0.0.10", port: 22, presented: blob, knownHosts: "" }).verdict,
-    "unknown",
-  );
+Deno.test("verdicts: pinned, known, unknown, changed, revoked", () => {
+  const fp = sshFingerprint(blob);
+  assertEquals(check("", fp).verdict, "pinned");
+  assertEquals(check(`10.0.0.10 ${OTHER}`, fp).verdict, "pinned", "a pin overrides known_hosts");
+  assertEquals(check("", sshFingerprint(OTHER)).expected, [{
+    fingerprint: sshFingerprint(OTHER),
+    source: "the pinned fingerprint",
+  }]);
+  assertEquals(check(`10.0.0.10 ${KEY}`).verdict, "known");
+  assertEquals(check(`10.0.0.11 ${OTHER}`).verdict, "unknown");
+  const changed = check(`10.0.0.10 ${OTHER}\n10.0.0.10 ${OTHER}`);
+  assertEquals([changed.verdict, changed.expected?.[0].source], ["changed", "kh:1"]);
+  const revoked = check(`10.0.0.10 ${KEY}\n@revoked * ${KEY}`);
+  assertEquals([revoked.verdict, revoked.revoked], ["changed", "kh:2"]);
 });
 
-Deno.test("arguments are quoted for the shell and split back identically", () => {
-  const args = ["pveum", "user", "add", "strata@pve", "--comment", 'it\'s "ours"; rm -rf /', "$(x)"];
-  assertEquals(shellSplit(shellCommand(args)), args);
-  assertEquals(shellCommand(["a", "b c"]), "a 'b c'");
-});
-
-Deno.test("redaction removes known secrets, UUIDs and private keys", () => {
-  const text =
-    "token 3f1e2d4c-1111-2222-3333-444455556666 pw hunter22 -----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----";
-  const out = redact(text, ["hunter22"]);
-  assert(!out.includes("3f1e2d4c") && !out.includes("hunter22") && !out.includes("abc"), out);
+Deno.test("known key types are preferred in the host key negotiation", () => {
+  assertEquals(hostKeyAlgorithms([]), undefined);
+  assertEquals(hostKeyAlgorithms(["ssh-rsa"])!.slice(0, 3), ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]);
+  assertEquals(hostKeyAlgorithms(["ecdsa-sha2-nistp256"])![0], "ecdsa-sha2-nistp256");
+  assertEquals(hostKeyAlgorithms(["ssh-ed25519"])!.length, 7);
 });

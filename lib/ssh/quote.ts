@@ -1,5 +1,8 @@
 /**
- * Shell quoting for commands run over SSH: every argument is single-quoted, never concatenated raw.
+ * Shell quoting for commands run over SSH: an argument is left bare only when it holds nothing a
+ * POSIX shell (or bash's history expansion) would interpret; otherwise it is single-quoted. Commands
+ * are built from argument lists, never by concatenating raw text. `shellSplit` is the inverse, for
+ * the lab's SSH server.
  *
  * @example
  * ```ts
@@ -7,10 +10,12 @@
  * // pveum user add strata@pve --comment 'it'\''s ours'
  * ```
  */
+/** One argument, quoted for a POSIX shell. */
 export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./!-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
+/** A command line from its arguments, each quoted. */
 export function shellCommand(args: string[]): string {
   return args.map(shellQuote).join(" ");
 }
