@@ -209,10 +209,10 @@ function orphans(layer: Layer, state: StateStore): string[] {
  * Applies a layer: every step idempotently, checkpointing each as it succeeds; the layer is marked
  * complete when all succeeded. Throws {@link StepGraphError} for a bad step graph (nothing runs).
  */
-export function runLayer(layer: Layer, opts: EngineOptions): Promise<LayerOutcome> {
+export async function runLayer(layer: Layer, opts: EngineOptions): Promise<LayerOutcome> {
   const steps = orderSteps(layer.steps, layer.id);
   checkLimits(steps, opts.limits, layer.id);
-  return inLayer(layer, opts, steps, async () => {
+  return await inLayer(layer, opts, steps, async () => {
     const result = await schedule(steps, { ...opts, layer: layer.id }, async (step, signal) => {
       const previous = opts.state.step(step.id, layer.id);
       if (reusable(step, previous)) return { changed: false, reused: true };
@@ -248,14 +248,14 @@ export const applyLayer: (layer: Layer, opts: EngineOptions) => Promise<LayerOut
  * layer no longer has remain, so they are not lost). A protected layer without `allowProtected` throws
  * RefusedError (exit 4) before anything runs.
  */
-export function destroyLayer(
+export async function destroyLayer(
   layer: Layer,
   opts: EngineOptions & { allowProtected?: boolean },
 ): Promise<LayerOutcome> {
   opts.state.assertMayDelete(layer.id, opts);
   const steps = reverseSteps(orderSteps(layer.steps, layer.id));
   checkLimits(steps, opts.limits, layer.id);
-  return inLayer(layer, opts, steps, async () => {
+  return await inLayer(layer, opts, steps, async () => {
     const result = await schedule(steps, { ...opts, layer: layer.id }, async (step, signal) => {
       if (step.destroy) await attempt(layer.id, step, signal, opts, (ctx) => step.destroy!(ctx));
       await opts.state.forget(layer.id, step.id, opts);
@@ -339,12 +339,12 @@ export function runLayers(layers: readonly Layer[], opts: EngineOptions): Promis
  * Destroys layers, given in bootstrap order, last layer first. Every protected layer is checked
  * before anything runs (RefusedError, exit 4, with nothing changed).
  */
-export function destroyLayers(
+export async function destroyLayers(
   layers: readonly Layer[],
   opts: EngineOptions & { allowProtected?: boolean },
 ): Promise<RunOutcome> {
   for (const layer of layers) opts.state.assertMayDelete(layer.id, opts);
-  return sequence([...layers].reverse(), opts, (layer) => destroyLayer(layer, opts));
+  return await sequence([...layers].reverse(), opts, (layer) => destroyLayer(layer, opts));
 }
 
 /** Plans layers in order. */

@@ -508,6 +508,8 @@ Deno.test("graph errors are thrown before anything runs or is written", async ()
       (e) => assert(e instanceof StepGraphError, String(e)),
     );
   }
+  const rejected = runLayer(bad[0][0], t.opts); // a rejected promise, never a synchronous throw
+  await assertRejects(() => rejected, (e) => assert(e instanceof StepGraphError));
   const limited = layer("01-infrastructure", [{ ...step("vm"), resources: ["proxmox-host:pve1"] }]);
   await assertRejects(
     () => runLayer(limited, { ...t.opts, limits: { "proxmox-host:pve1": 0 } }),
