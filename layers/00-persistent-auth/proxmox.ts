@@ -1,72 +1,147 @@
 /**
- * Layer 00, Proxmox access, per host, over verified SSH: a dedicated user, least-privilege roles,
- * their ACLs, a privilege-separated API token for strata and a separate one for the Proxmox CSI
- * driver, and the host's root CA (the TLS anchor later layers verify the API against).
+ * Layer 00, Proxmox access, per host, over verified SSH (`pveum`): the user `strata@pve`, the
+ * least-privilege roles `StrataProvisioner` and `StrataCSI`, their ACLs, and two
+ * privilege-separated API tokens: `strata` for the infrastructure layer and `csi` for the Proxmox
+ * CSI driver. Also the host's root CA, the anchor later layers verify the API's certificate with.
  *
- * Token secrets are shown by Proxmox only at creation, so they go straight into encrypted state.
- * A token that exists without its secret in state stops the step: replacing it silently would
- * break whatever uses it. `--rotate-proxmox-tokens` replaces it on purpose.
+ * A token's secret is shown by Proxmox only when the token is created, so it goes straight into
+ * the step's (encrypted) secret. A token that exists without its secret in state stops the step:
+ * replacing it silently would cut off whatever uses it. `--rotate-proxmox-tokens` replaces the
+ * tokens on purpose. Destroy removes what this step created and nothing else.
+ *
+ * @example
+ * ```ts
+ * const connect = () => SshClient.connect({ host: "10.0.0.10", port: 22, user: "root", … });
+ * const steps = [proxmoxAccessStep({ host: "pve1", connect, rotateTokens: false }),
+ *                proxmoxCaStep({ host: "pve1", connect })];
+ * ```
  */
+import { X509Certificate } from "node:crypto";
 import { certificateFingerprint } from "../../lib/pki/mod.ts";
-import { StrataError } from "../../lib/errors.ts";
-import type { Step } from "../../lib/engine/types.ts";
-import type { SshClient } from "../../lib/ssh/client.ts";
+import { StrataError, TransientError } from "../../lib/errors.ts";
+import type { PlanChange, Step, StepContext } from "../../lib/engine/types.ts";
+import { CommandFailedError, type SshClient } from "../../lib/ssh/client.ts";
+import {
+  ACL_PATH,
+  desiredAcl,
+  ROLES,
+  STRATA_USER,
+  STRATA_USER_COMMENT,
+  tokenId,
+  type TokenName,
+  TOKENS,
+} from "./proxmox_privileges.ts";
 
-export const STRATA_USER = "strata@pve";
-
-/** Every privilege the infrastructure layer uses; docs/proxmox-privileges.md justifies each. */
-export const PROVISIONER_PRIVILEGES = [
-  "Datastore.AllocateSpace",
-  "Datastore.AllocateTemplate",
-  "Datastore.Audit",
-  "SDN.Use",
-  "Sys.AccessNetwork",
-  "Sys.Audit",
-  "VM.Allocate",
-  "VM.Audit",
-  "VM.Config.CDROM",
-  "VM.Config.CPU",
-  "VM.Config.Cloudinit",
-  "VM.Config.Disk",
-  "VM.Config.HWType",
-  "VM.Config.Memory",
-  "VM.Config.Network",
-  "VM.Config.Options",
-  "VM.GuestAgent.Audit",
-  "VM.PowerMgmt",
-] as const;
-
-/** What the Proxmox CSI driver needs to create, attach and resize volumes, and nothing else. */
-export const CSI_PRIVILEGES = [
-  "Datastore.Allocate",
-  "Datastore.AllocateSpace",
-  "Datastore.Audit",
-  "VM.Audit",
-  "VM.Config.Disk",
-] as const;
-
-export const ROLES = { StrataProvisioner: PROVISIONER_PRIVILEGES, StrataCSI: CSI_PRIVILEGES } as const;
-export const TOKENS = { strata: "StrataProvisioner", csi: "StrataCSI" } as const;
+export {
+  CSI_PRIVILEGES,
+  PROVISIONER_PRIVILEGES,
+  ROLES,
+  STRATA_USER,
+  tokenId,
+  TOKENS,
+} from "./proxmox_privileges.ts";
 
 export interface ProxmoxAccessInput {
   /** Proxmox node name. */
   host: string;
+  /** Opens a verified SSH connection to the host (as root). */
   connect: () => Promise<SshClient>;
+  /** Replace the API tokens (new secrets), e.g. when their secrets were lost. */
   rotateTokens: boolean;
 }
 
+/** Public output of the access step. */
 export interface ProxmoxAccessOutput {
   user: string;
-  tokens: Record<keyof typeof TOKENS, string>;
+  tokens: Record<TokenName, string>;
   roles: string[];
+  /** What this step created (and so what destroy may remove). */
+  created: { user: boolean; roles: string[] };
 }
 
-interface TokenSecrets {
-  tokens: Partial<Record<keyof typeof TOKENS, string>>;
+/** Encrypted output: the token secrets. */
+export interface ProxmoxTokenSecrets {
+  tokens: Partial<Record<TokenName, string>>;
 }
 
-async function json<T>(ssh: SshClient, args: string[], secrets?: string[]): Promise<T> {
-  return JSON.parse(await ssh.run(["pveum", ...args, "--output-format", "json"], { secrets })) as T;
+interface UserRow {
+  userid: string;
+  enable?: number;
+  expire?: number;
+  comment?: string;
+}
+interface RoleRow {
+  roleid: string;
+  privs?: string;
+  special?: number;
+}
+interface TokenRow {
+  tokenid: string;
+  privsep?: number;
+}
+interface AclRow {
+  path: string;
+  type: "user" | "group" | "token";
+  ugid: string;
+  roleid: string;
+  propagate?: number;
+}
+
+/** pveum over one SSH connection: JSON reads, checked writes, lock timeouts as transient. */
+class Pveum {
+  constructor(
+    private readonly ssh: SshClient,
+    private readonly host: string,
+    private readonly secrets: string[] = [],
+  ) {}
+
+  async run(args: string[]): Promise<string> {
+    try {
+      return await this.ssh.run(["pveum", ...args], { secrets: this.secrets });
+    } catch (err) {
+      // pmxcfs lock contention (another node or process changing user.cfg) passes
+      if (
+        err instanceof CommandFailedError && /cfs-lock .*(timeout|got lock request)/.test(err.result.stderr)
+      ) {
+        throw new TransientError(err.message, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async json<T>(args: string[]): Promise<T> {
+    const text = await this.run([...args, "--output-format", "json"]);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // the text may hold secrets (token add): do not quote it
+      throw new StrataError(`\`pveum ${args.slice(0, 3).join(" ")}\` on ${this.host} did not print JSON`);
+    }
+  }
+
+  users = () => this.json<UserRow[]>(["user", "list"]);
+  roles = () => this.json<RoleRow[]>(["role", "list"]);
+  tokens = () => this.json<TokenRow[]>(["user", "token", "list", STRATA_USER]);
+  acl = () => this.json<AclRow[]>(["acl", "list"]);
+}
+
+const privs = (row: RoleRow | undefined) =>
+  (row?.privs ?? "").split(/[,;\s]+/).filter(Boolean).sort().join(",");
+const want = (role: string) => [...ROLES[role]].sort().join(",");
+
+/** Throws when the strata user cannot log in (disabled or expired): tokens of such a user fail. */
+function checkUsable(user: UserRow, host: string, nowMs: number): void {
+  const expired = !!user.expire && user.expire * 1000 < nowMs;
+  if (user.enable === 0 || expired) {
+    throw new StrataError(
+      `the Proxmox user ${STRATA_USER} on ${host} is ${
+        expired ? "expired" : "disabled"
+      }, so its API tokens are refused`,
+      1,
+      "strata does not re-enable a user someone disabled; if that was not deliberate, run " +
+        `\`pveum user modify ${STRATA_USER} --enable 1${expired ? " --expire 0" : ""}\` on ${host}`,
+    );
+  }
 }
 
 /** The user, roles, ACLs and tokens on one host. */
@@ -77,39 +152,37 @@ export function proxmoxAccessStep(input: ProxmoxAccessInput): Step {
     title: `Proxmox user, roles and API tokens on ${input.host}`,
     resources: [`proxmox-host:${input.host}`],
     timeoutMs: 5 * 60_000,
+    retry: { attempts: 4, baseDelayMs: 2_000, maxDelayMs: 15_000 },
     async apply(ctx) {
+      const previous = ctx.previous?.output as Partial<ProxmoxAccessOutput> | undefined;
+      const stored = ctx.previous?.hasSecret ? await ctx.secret<ProxmoxTokenSecrets>(id) : undefined;
+      const secrets: ProxmoxTokenSecrets = { tokens: { ...stored?.tokens } };
+      const created = { user: !!previous?.created?.user, roles: [...(previous?.created?.roles ?? [])] };
       const ssh = await input.connect();
+      const pveum = new Pveum(ssh, input.host, Object.values(secrets.tokens).filter((s): s is string => !!s));
+      let changed = false;
       try {
-        let changed = false;
-        const previous = ctx.previous?.hasSecret ? await ctx.secret<TokenSecrets>(id) : undefined;
-        const secrets: TokenSecrets = { tokens: { ...previous?.tokens } };
-
         ctx.progress("user");
-        const users = await json<{ userid: string }[]>(ssh, ["user", "list"]);
-        if (!users.some((u) => u.userid === STRATA_USER)) {
-          await ssh.run([
-            "pveum",
-            "user",
-            "add",
-            STRATA_USER,
-            "--comment",
-            "strata: cluster provisioning (managed)",
-          ]);
-          changed = true;
-        }
+        const user = (await pveum.users()).find((u) => u.userid === STRATA_USER);
+        if (!user) {
+          await pveum.run(["user", "add", STRATA_USER, "--comment", STRATA_USER_COMMENT]);
+          created.user = changed = true;
+        } else checkUsable(user, input.host, ctx.clock.now());
 
         ctx.progress("roles");
-        const roles = await json<{ roleid: string; privs: string }[]>(ssh, ["role", "list"]);
-        for (const [roleid, privs] of Object.entries(ROLES)) {
-          const want = [...privs].sort().join(",");
-          const have = roles.find((r) => r.roleid === roleid);
+        const roles = await pveum.roles();
+        for (const role of Object.keys(ROLES)) {
+          const have = roles.find((r) => r.roleid === role);
           if (!have) {
-            await ssh.run(["pveum", "role", "add", roleid, "--privs", want]);
+            await pveum.run(["role", "add", role, "--privs", want(role)]);
+            if (!created.roles.includes(role)) created.roles.push(role);
             changed = true;
-          } else if (have.privs.split(/[,\s]+/).filter(Boolean).sort().join(",") !== want) {
-            await ssh.run(["pveum", "role", "modify", roleid, "--privs", want]);
+          } else if (privs(have) !== want(role)) {
+            await pveum.run(["role", "modify", role, "--privs", want(role)]);
             ctx.notice(
-              `role ${roleid} on ${input.host} had other privileges; reset to the documented list`,
+              `role ${role} on ${input.host} had other privileges (${
+                privs(have) || "none"
+              }); reset to strata's list`,
               "warn",
             );
             changed = true;
@@ -117,111 +190,169 @@ export function proxmoxAccessStep(input: ProxmoxAccessInput): Step {
         }
 
         ctx.progress("API tokens");
-        const existing = await json<{ tokenid: string }[]>(ssh, ["user", "token", "list", STRATA_USER]);
-        for (const tokenid of Object.keys(TOKENS) as (keyof typeof TOKENS)[]) {
-          const present = existing.some((t) => t.tokenid === tokenid);
-          if (present && secrets.tokens[tokenid]) continue;
-          if (present) {
-            if (!input.rotateTokens) {
-              throw new StrataError(
-                `API token ${STRATA_USER}!${tokenid} exists on ${input.host}, but its secret is not in strata's state ` +
-                  "(Proxmox shows a token's secret only when it is created)",
-                1,
-                "re-run with --rotate-proxmox-tokens to replace it (anything else using that token stops working), " +
-                  "or restore layer 00 with `deno task auth import`",
+        const tokens = await pveum.tokens();
+        for (const token of Object.keys(TOKENS) as TokenName[]) {
+          const row = tokens.find((t) => t.tokenid === token);
+          if (row && secrets.tokens[token] && !input.rotateTokens) {
+            if (row.privsep === 0) {
+              await pveum.run(["user", "token", "modify", STRATA_USER, token, "--privsep", "1"]);
+              ctx.notice(
+                `token ${tokenId(token)} on ${input.host} had privilege separation off; turned it back on`,
+                "warn",
               );
+              changed = true;
             }
-            await ssh.run(["pveum", "user", "token", "remove", STRATA_USER, tokenid]);
+            continue;
           }
-          const created = await json<{ value: string }>(ssh, [
+          if (row && !input.rotateTokens) {
+            throw new StrataError(
+              `the API token ${
+                tokenId(token)
+              } exists on ${input.host}, but its secret is not in strata's state ` +
+                "(Proxmox shows a token's secret only once, when the token is created)",
+              1,
+              "re-run with --rotate-proxmox-tokens to replace the token with a new one (whatever uses the old secret " +
+                "stops working), or restore the layer 00 state that has it (`deno task auth import FILE`)",
+            );
+          }
+          if (row) await pveum.run(["user", "token", "remove", STRATA_USER, token]);
+          const made = await pveum.json<{ value?: string }>([
             "user",
             "token",
             "add",
             STRATA_USER,
-            tokenid,
+            token,
             "--privsep",
             "1",
             "--comment",
-            `strata ${tokenid} token (managed)`,
+            `strata ${token} token (managed by strata)`,
           ]);
-          secrets.tokens[tokenid] = created.value;
+          if (!made.value) {
+            throw new StrataError(`\`pveum user token add\` on ${input.host} returned no secret`);
+          }
+          secrets.tokens[token] = made.value;
           changed = true;
+          if (row) {
+            ctx.notice(
+              `token ${tokenId(token)} on ${input.host} was replaced; its old secret no longer works`,
+              "warn",
+            );
+          }
         }
 
         ctx.progress("ACLs");
-        const acl = await json<{ path: string; ugid: string; roleid: string; type: string }[]>(ssh, [
-          "acl",
-          "list",
-        ]);
-        const grants: [string, string, string][] = [
-          ["users", STRATA_USER, "StrataProvisioner"],
-          ["users", STRATA_USER, "StrataCSI"],
-          ...Object.entries(TOKENS).map(([t, role]) =>
-            ["tokens", `${STRATA_USER}!${t}`, role] as [string, string, string]
-          ),
-        ];
-        for (const [kind, ugid, roleid] of grants) {
-          if (acl.some((a) => a.path === "/" && a.ugid === ugid && a.roleid === roleid)) continue;
-          await ssh.run([
-            "pveum",
-            "acl",
-            "modify",
-            "/",
-            `--${kind}`,
-            ugid,
-            "--roles",
-            roleid,
-            "--propagate",
-            "1",
-          ]);
-          changed = true;
-        }
+        changed = await reconcileAcl(pveum, ctx, input.host) || changed;
 
         const output: ProxmoxAccessOutput = {
           user: STRATA_USER,
-          tokens: { strata: `${STRATA_USER}!strata`, csi: `${STRATA_USER}!csi` },
+          tokens: { strata: tokenId("strata"), csi: tokenId("csi") },
           roles: Object.keys(ROLES),
+          created,
         };
         return { output: { ...output }, secret: { ...secrets }, changed };
       } finally {
         ssh.close();
       }
     },
-    async destroy() {
+
+    async plan(ctx) {
       const ssh = await input.connect();
       try {
-        // only what this step created: our ACL entries, tokens, roles and user
-        const acl = await json<{ path: string; ugid: string; roleid: string; type: string }[]>(ssh, [
-          "acl",
-          "list",
-        ]);
-        for (
-          const a of acl.filter((a) =>
-            a.roleid in ROLES && (a.ugid === STRATA_USER || a.ugid.startsWith(`${STRATA_USER}!`))
-          )
-        ) {
-          await ssh.run([
-            "pveum",
+        const pveum = new Pveum(ssh, input.host);
+        const changes: PlanChange[] = [];
+        const users = await pveum.users();
+        const hasUser = users.some((u) => u.userid === STRATA_USER);
+        changes.push({
+          action: hasUser ? "noop" : "create",
+          resource: `user ${STRATA_USER} on ${input.host}`,
+        });
+        const roles = await pveum.roles();
+        for (const role of Object.keys(ROLES)) {
+          const have = roles.find((r) => r.roleid === role);
+          changes.push({
+            action: !have ? "create" : privs(have) !== want(role) ? "update" : "noop",
+            resource: `role ${role} on ${input.host}`,
+          });
+        }
+        const stored = ctx.previous?.hasSecret ? await ctx.secret<ProxmoxTokenSecrets>(id) : undefined;
+        const tokens = hasUser ? await pveum.tokens() : [];
+        for (const token of Object.keys(TOKENS) as TokenName[]) {
+          const exists = tokens.some((t) => t.tokenid === token);
+          const resource = `API token ${tokenId(token)} on ${input.host}`;
+          if (!exists) changes.push({ action: "create", resource });
+          else if (input.rotateTokens) changes.push({ action: "update", resource, detail: "rotated" });
+          else if (!stored?.tokens[token]) {
+            changes.push({
+              action: "update",
+              resource,
+              detail: "blocked: secret not in state (--rotate-proxmox-tokens)",
+            });
+          } else changes.push({ action: "noop", resource });
+        }
+        const acl = await pveum.acl();
+        for (const e of desiredAcl()) {
+          const ok = acl.some((a) =>
+            a.path === ACL_PATH && a.type === e.type && a.ugid === e.ugid && a.roleid === e.roleid &&
+            a.propagate !== 0
+          );
+          changes.push({
+            action: ok ? "noop" : "create",
+            resource: `ACL ${ACL_PATH} ${e.ugid} ${e.roleid} on ${input.host}`,
+          });
+        }
+        return changes;
+      } finally {
+        ssh.close();
+      }
+    },
+
+    async destroy(ctx) {
+      const previous = ctx.previous?.output as Partial<ProxmoxAccessOutput> | undefined;
+      const ssh = await input.connect();
+      const pveum = new Pveum(ssh, input.host);
+      try {
+        const users = await pveum.users();
+        const user = users.find((u) => u.userid === STRATA_USER);
+        // ACL entries of strata's tokens, and strata's roles on its user
+        const ours = (a: AclRow) =>
+          (a.type === "token" && a.ugid.startsWith(`${STRATA_USER}!`) &&
+            a.ugid.slice(STRATA_USER.length + 1) in TOKENS) ||
+          (a.type === "user" && a.ugid === STRATA_USER && a.roleid in ROLES);
+        for (const a of (await pveum.acl()).filter(ours)) {
+          await pveum.run([
             "acl",
             "delete",
             a.path,
-            `--${a.type === "token" ? "tokens" : "users"}`,
+            a.type === "token" ? "--tokens" : "--users",
             a.ugid,
             "--roles",
             a.roleid,
           ]);
         }
-        const users = await json<{ userid: string }[]>(ssh, ["user", "list"]);
-        if (users.some((u) => u.userid === STRATA_USER)) {
-          const tokens = await json<{ tokenid: string }[]>(ssh, ["user", "token", "list", STRATA_USER]);
-          for (const t of tokens.filter((t) => t.tokenid in TOKENS)) {
-            await ssh.run(["pveum", "user", "token", "remove", STRATA_USER, t.tokenid]);
+        if (user) {
+          for (const t of (await pveum.tokens()).filter((t) => t.tokenid in TOKENS)) {
+            await pveum.run(["user", "token", "remove", STRATA_USER, t.tokenid]);
           }
-          await ssh.run(["pveum", "user", "delete", STRATA_USER]);
+          const mine = previous?.created ? previous.created.user : user.comment === STRATA_USER_COMMENT;
+          if (mine) await pveum.run(["user", "delete", STRATA_USER]);
+          else {ctx.notice(
+              `${STRATA_USER} on ${input.host} existed before strata; kept it (its strata tokens are gone)`,
+            );}
         }
-        const roles = await json<{ roleid: string }[]>(ssh, ["role", "list"]);
-        for (const r of roles.filter((r) => r.roleid in ROLES)) {
-          await ssh.run(["pveum", "role", "delete", r.roleid]);
+        const acl = await pveum.acl();
+        const roles = await pveum.roles();
+        for (const role of Object.keys(ROLES)) {
+          const row = roles.find((r) => r.roleid === role);
+          if (!row) continue;
+          const mine = previous?.created ? previous.created.roles.includes(role) : privs(row) === want(role);
+          const used = acl.filter((a) => a.roleid === role).map((a) => a.ugid);
+          if (!mine) ctx.notice(`role ${role} on ${input.host} existed before strata; kept it`);
+          else if (used.length) {
+            ctx.notice(
+              `role ${role} on ${input.host} is also granted to ${used.join(", ")}; kept it`,
+              "warn",
+            );
+          } else await pveum.run(["role", "delete", role]);
         }
       } finally {
         ssh.close();
@@ -230,25 +361,84 @@ export function proxmoxAccessStep(input: ProxmoxAccessInput): Step {
   };
 }
 
+/** Grants exactly strata's ACL entries (propagated); drops other grants to strata's tokens. */
+async function reconcileAcl(pveum: Pveum, ctx: StepContext, host: string): Promise<boolean> {
+  const acl = await pveum.acl();
+  let changed = false;
+  for (const e of desiredAcl()) {
+    const ok = acl.some((a) =>
+      a.path === ACL_PATH && a.type === e.type && a.ugid === e.ugid && a.roleid === e.roleid &&
+      a.propagate !== 0
+    );
+    if (ok) continue;
+    await pveum.run([
+      "acl",
+      "modify",
+      ACL_PATH,
+      `--${e.type}s`,
+      e.ugid,
+      "--roles",
+      e.roleid,
+      "--propagate",
+      "1",
+    ]);
+    changed = true;
+  }
+  const wanted = desiredAcl();
+  const extra = acl.filter((a) =>
+    a.type === "token" && (Object.keys(TOKENS) as TokenName[]).some((t) => a.ugid === tokenId(t)) &&
+    !wanted.some((w) => a.path === ACL_PATH && w.ugid === a.ugid && w.roleid === a.roleid)
+  );
+  for (const a of extra) {
+    await pveum.run(["acl", "delete", a.path, "--tokens", a.ugid, "--roles", a.roleid]);
+    ctx.notice(
+      `removed ${a.roleid} on ${a.path} from token ${a.ugid} on ${host}: strata's tokens hold only their own role`,
+      "warn",
+    );
+    changed = true;
+  }
+  return changed;
+}
+
 /** The host's PVE root CA, read over the verified SSH channel: the TLS anchor for the API. */
 export function proxmoxCaStep(input: { host: string; connect: () => Promise<SshClient> }): Step {
   return {
     id: `auth.proxmox-ca.${input.host}`,
     title: `Proxmox root CA of ${input.host}`,
     resources: [`proxmox-host:${input.host}`],
+    timeoutMs: 2 * 60_000,
+    retry: { attempts: 4, baseDelayMs: 2_000, maxDelayMs: 15_000 },
     async apply(ctx) {
       const ssh = await input.connect();
       try {
-        const pem = (await ssh.run(["cat", "/etc/pve/pve-root-ca.pem"])).trim() + "\n";
-        if (!pem.startsWith("-----BEGIN CERTIFICATE-----")) {
-          throw new StrataError(`/etc/pve/pve-root-ca.pem on ${input.host} is not a PEM certificate`);
+        const text = await ssh.run(["cat", "/etc/pve/pve-root-ca.pem"]);
+        const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text)?.[0];
+        let ca: X509Certificate | undefined;
+        try {
+          ca = pem ? new X509Certificate(pem) : undefined;
+        } catch {
+          ca = undefined;
         }
-        const fingerprint = certificateFingerprint(pem, "sha256");
+        if (!pem || !ca?.ca) {
+          throw new StrataError(
+            `/etc/pve/pve-root-ca.pem on ${input.host} is not a CA certificate`,
+            1,
+            "on a Proxmox VE host this file is the cluster's root CA; `pvecm updatecerts --force` recreates a missing one",
+          );
+        }
+        const caPem = pem + "\n";
+        const fingerprint = certificateFingerprint(caPem, "sha256");
         const changed = ctx.previous?.output.fingerprint !== fingerprint;
         if (ctx.previous && changed) {
-          ctx.notice(`the root CA of ${input.host} changed (now ${fingerprint})`, "warn");
+          ctx.notice(
+            `the root CA of ${input.host} changed (now ${fingerprint}); the API is verified against the new one`,
+            "warn",
+          );
         }
-        return { output: { caPem: pem, fingerprint }, changed };
+        return {
+          output: { caPem, fingerprint, subject: ca.subject.replaceAll("\n", ", "), notAfter: ca.validTo },
+          changed,
+        };
       } finally {
         ssh.close();
       }

@@ -1,15 +1,19 @@
 import { assert, assertEquals } from "../../tests/testing.ts";
 import { systemClock } from "../../lib/clock/clock.ts";
-import { applyLayer, destroyLayer, type EngineOptions } from "../../lib/engine/run.ts";
+import type { EngineEvent } from "../../lib/engine/types.ts";
+import { applyLayer, destroyLayer, type EngineOptions, planLayer } from "../../lib/engine/run.ts";
 import { StateStore } from "../../lib/state/store.ts";
 import { sshFingerprint } from "../../lib/keys/ssh_key.ts";
 import { SshClient } from "../../lib/ssh/client.ts";
 import { TraceLog } from "../../lab/trace.ts";
 import { LabWorld } from "../../lab/world.ts";
-import { labClientKey, proxmoxWorld, startSshEmulator } from "../../lab/ssh/server.ts";
-import { ensurePveCa } from "../../lab/proxmox/pki.ts";
+import { labClientKey, startSshEmulator } from "../../lab/ssh/server.ts";
+import { pveRootCaPem } from "../../lab/proxmox/pki.ts";
 import { runPveum } from "../../lab/proxmox/pveum.ts";
+import { authenticateApiToken, effectivePrivileges, proxmoxWorld } from "../../lab/proxmox/access.ts";
 import { CSI_PRIVILEGES, PROVISIONER_PRIVILEGES, proxmoxAccessStep, proxmoxCaStep } from "./proxmox.ts";
+
+const STEP = "auth.proxmox-access.pve1";
 
 async function setup() {
   const dir = await Deno.makeTempDir();
@@ -21,7 +25,7 @@ async function setup() {
     host: "pve1",
     address: "127.0.0.10",
     port: 0,
-    rootCaPem: async () => (await ensurePveCa(world, "pve1")).certificate,
+    rootCaPem: () => pveRootCaPem(world, "pve1"),
   });
   const key = await labClientKey(world);
   const connect = () =>
@@ -35,8 +39,12 @@ async function setup() {
       knownHostsFiles: [],
       clock: systemClock,
     });
-  const state = await StateStore.open({ dir, cluster: "c", env: { HOME: dir, XDG_CONFIG_HOME: dir } });
-  const events: unknown[] = [];
+  const state = await StateStore.open({
+    dir,
+    cluster: "c",
+    env: { HOME: dir, XDG_CONFIG_HOME: dir, STRATA_QUIET: "1" },
+  });
+  const events: EngineEvent[] = [];
   const opts: EngineOptions = {
     clock: systemClock,
     state,
@@ -50,13 +58,19 @@ async function setup() {
       proxmoxCaStep({ host: "pve1", connect }),
     ],
   });
+  const access = () => proxmoxWorld(world).access;
+  const pveum = (...args: string[]) => assertEquals(runPveum(access(), args).code, 0, args.join(" "));
+  const notices = () =>
+    events.filter((e) => e.type === "notice").map((e) => (e as { message: string }).message);
   return {
     world,
     trace,
     state,
     opts,
     layer,
-    access: () => proxmoxWorld(world).access,
+    access,
+    pveum,
+    notices,
     cleanup: async () => {
       await emu.close();
       await Deno.remove(dir, { recursive: true });
@@ -64,33 +78,53 @@ async function setup() {
   };
 }
 
-const adds = (t: TraceLog) =>
-  t.entries.filter((e) => / (add|modify|remove|delete) /.test(e.path)).map((e) => e.path);
+/** pveum commands that change something, from the SSH trace. */
+const writes = (t: TraceLog, from = 0) =>
+  t.entries.slice(from).map((e) => e.path).filter((p) =>
+    /^pveum \S+ (\S+ )?(add|modify|remove|delete)\b/.test(p)
+  );
 
-Deno.test("Proxmox access: user, least-privilege roles, ACLs, privsep tokens; a re-run changes nothing", async () => {
+Deno.test("a fresh host gets the user, least-privilege roles, ACLs and two privsep tokens; a re-run writes nothing", async () => {
   const t = await setup();
   try {
     assert((await applyLayer(t.layer(), t.opts)).ok);
     const access = t.access();
     assertEquals(access.roles.StrataProvisioner, [...PROVISIONER_PRIVILEGES].sort());
     assertEquals(access.roles.StrataCSI, [...CSI_PRIVILEGES].sort());
-    assertEquals(Object.keys(access.users["strata@pve"].tokens).sort(), ["csi", "strata"]);
-    assert(Object.values(access.users["strata@pve"].tokens).every((tk) => tk.privsep));
-    const secrets = await t.state.secret<{ tokens: Record<string, string> }>("auth.proxmox-access.pve1");
-    assertEquals(secrets?.tokens.strata, access.users["strata@pve"].tokens.strata.secret);
-    assert(t.state.step("auth.proxmox-ca.pve1")?.output.caPem);
-    // the CSI token cannot create VMs; the provisioner token can
-    const { effectivePrivileges } = await import("../../lab/proxmox/access.ts");
-    assert(!effectivePrivileges(access, "strata@pve!csi", "/vms/100").has("VM.Allocate"));
-    assert(effectivePrivileges(access, "strata@pve!strata", "/vms/100").has("VM.Allocate"));
+    const tokens = access.users["strata@pve"].tokens;
+    assertEquals(Object.keys(tokens).sort(), ["csi", "strata"]);
+    assert(Object.values(tokens).every((tk) => tk.privsep), "privilege separation on");
+    const secrets = await t.state.secret<{ tokens: Record<string, string> }>(STEP);
+    for (const name of ["strata", "csi"]) {
+      const header = `PVEAPIToken=strata@pve!${name}=${secrets!.tokens[name]}`;
+      assertEquals(
+        authenticateApiToken(access, header),
+        { authid: `strata@pve!${name}` },
+        "the stored secret works",
+      );
+    }
+    const output = t.state.step(STEP)!.output;
+    assertEquals(output.created, { user: true, roles: ["StrataProvisioner", "StrataCSI"] });
+    assert(!JSON.stringify(output).includes(secrets!.tokens.strata), "no secret in the public output");
+    const ca = t.state.step("auth.proxmox-ca.pve1")!.output;
+    assertEquals(ca.caPem, await pveRootCaPem(t.world, "pve1"));
+    // what each token may do
+    const can = (authid: string, path: string) => effectivePrivileges(access, authid, path);
+    assert(can("strata@pve!strata", "/vms/1101").has("VM.Allocate"));
+    assert(can("strata@pve!strata", "/sdn/zones/localnetwork/vmbr0/10").has("SDN.Use"));
+    assert(
+      !can("strata@pve!strata", "/storage/local-lvm").has("Datastore.Allocate"),
+      "cannot manage storages",
+    );
+    assert(!can("strata@pve!strata", "/access").has("Permissions.Modify"), "cannot widen its own access");
+    assert(!can("strata@pve!csi", "/vms/1101").has("VM.Allocate"), "the CSI token cannot create VMs");
+    assert(can("strata@pve!csi", "/storage/local-lvm").has("Datastore.Allocate"));
 
     const before = t.trace.entries.length;
     assert((await applyLayer(t.layer(), t.opts)).ok);
-    assertEquals(
-      adds({ entries: t.trace.entries.slice(before) } as TraceLog),
-      [],
-      "second run writes nothing",
-    );
+    assertEquals(writes(t.trace, before), [], "the second run changes nothing");
+    const plan = await planLayer(t.layer(), t.opts);
+    assert(plan[STEP].every((c) => c.action === "noop"), JSON.stringify(plan[STEP]));
   } finally {
     await t.cleanup();
   }
@@ -99,19 +133,60 @@ Deno.test("Proxmox access: user, least-privilege roles, ACLs, privsep tokens; a 
 Deno.test("a token that exists without its secret in state stops the step; --rotate-proxmox-tokens replaces it", async () => {
   const t = await setup();
   try {
-    runPveum(t.access(), ["user", "add", "strata@pve"]);
-    runPveum(t.access(), ["user", "token", "add", "strata@pve", "strata"]);
+    t.pveum("user", "add", "strata@pve");
+    t.pveum("user", "token", "add", "strata@pve", "strata");
     const old = t.access().users["strata@pve"].tokens.strata.secret;
+    const plan = await planLayer(t.layer(), t.opts);
+    assert(plan[STEP].some((c) => c.detail?.includes("--rotate-proxmox-tokens")), JSON.stringify(plan[STEP]));
     const outcome = await applyLayer(t.layer(), t.opts);
     assert(!outcome.ok && !outcome.interrupted, "must fail");
     const err = (outcome as { error: { message: string; remedy?: string } }).error;
-    assert(
-      err.message.includes("secret is not in strata's state") &&
-        err.remedy!.includes("--rotate-proxmox-tokens"),
-    );
+    assert(err.message.includes("its secret is not in strata's state"), err.message);
+    assert(err.remedy!.includes("--rotate-proxmox-tokens"), err.remedy);
     assertEquals(t.access().users["strata@pve"].tokens.strata.secret, old, "not silently replaced");
+
     assert((await applyLayer(t.layer(true), t.opts)).ok);
-    assert(t.access().users["strata@pve"].tokens.strata.secret !== old);
+    const secrets = await t.state.secret<{ tokens: Record<string, string> }>(STEP);
+    assert(secrets!.tokens.strata !== old);
+    assertEquals(authenticateApiToken(t.access(), `PVEAPIToken=strata@pve!strata=${old}`), null);
+    assert(authenticateApiToken(t.access(), `PVEAPIToken=strata@pve!strata=${secrets!.tokens.strata}`));
+    assert(
+      effectivePrivileges(t.access(), "strata@pve!strata", "/vms/1").has("VM.Allocate"),
+      "ACL granted again",
+    );
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("drift: role privileges, a token's extra grants and privilege separation are put back", async () => {
+  const t = await setup();
+  try {
+    assert((await applyLayer(t.layer(), t.opts)).ok);
+    t.pveum("role", "modify", "StrataCSI", "--privs", "VM.Allocate", "--append", "1");
+    t.pveum("acl", "modify", "/", "--tokens", "strata@pve!strata", "--roles", "Administrator");
+    t.pveum("user", "token", "modify", "strata@pve", "csi", "--privsep", "0");
+    assert((await applyLayer(t.layer(), t.opts)).ok);
+    assertEquals(t.access().roles.StrataCSI, [...CSI_PRIVILEGES].sort());
+    assert(!t.access().acl.some((a) => a.roleid === "Administrator"));
+    assert(t.access().users["strata@pve"].tokens.csi.privsep);
+    assertEquals(t.notices().length, 3, t.notices().join("\n"));
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("a disabled strata user stops the step instead of being re-enabled", async () => {
+  const t = await setup();
+  try {
+    t.pveum("user", "add", "strata@pve", "--enable", "0");
+    const outcome = await applyLayer(t.layer(), t.opts);
+    const err = (outcome as { error?: { message: string; remedy?: string } }).error;
+    assert(
+      !outcome.ok && err!.message.includes("disabled") && err!.remedy!.includes("--enable 1"),
+      err?.message,
+    );
+    assertEquals(t.access().users["strata@pve"].enable, false);
   } finally {
     await t.cleanup();
   }
@@ -120,17 +195,43 @@ Deno.test("a token that exists without its secret in state stops the step; --rot
 Deno.test("destroy removes strata's users, roles, tokens and ACLs, and only those", async () => {
   const t = await setup();
   try {
-    runPveum(t.access(), ["user", "add", "alice@pve"]);
-    runPveum(t.access(), ["role", "add", "Mine", "--privs", "VM.Audit"]);
-    runPveum(t.access(), ["acl", "modify", "/", "--users", "alice@pve", "--roles", "Mine"]);
-    runPveum(t.access(), ["user", "token", "add", "alice@pve", "ci"]);
+    t.pveum("user", "add", "alice@pve");
+    t.pveum("role", "add", "Mine", "--privs", "VM.Audit");
+    t.pveum("acl", "modify", "/", "--users", "alice@pve", "--roles", "Mine");
+    t.pveum("user", "token", "add", "alice@pve", "ci");
+    t.pveum("acl", "modify", "/vms", "--tokens", "alice@pve!ci", "--roles", "Mine");
+    const foreign = JSON.stringify({ ...t.access(), users: { alice: t.access().users["alice@pve"] } });
     assert((await applyLayer(t.layer(), t.opts)).ok);
     assert((await destroyLayer(t.layer(), { ...t.opts, allowProtected: true })).ok);
     const access = t.access();
     assertEquals(Object.keys(access.users).sort(), ["alice@pve", "root@pam"]);
     assertEquals(Object.keys(access.roles), ["Mine"]);
-    assertEquals(access.acl.map((a) => a.ugid), ["alice@pve"]);
-    assertEquals(Object.keys(access.users["alice@pve"].tokens), ["ci"]);
+    assertEquals(
+      JSON.stringify({ ...access, users: { alice: access.users["alice@pve"] } }),
+      foreign,
+      "the rest is untouched",
+    );
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("destroy keeps a strata@pve user that existed before strata (its strata tokens go)", async () => {
+  const t = await setup();
+  try {
+    t.pveum("user", "add", "strata@pve", "--comment", "made by hand");
+    t.pveum("user", "token", "add", "strata@pve", "backup");
+    assert((await applyLayer(t.layer(), t.opts)).ok);
+    assertEquals(t.state.step(STEP)!.output.created, {
+      user: false,
+      roles: ["StrataProvisioner", "StrataCSI"],
+    });
+    assert((await destroyLayer(t.layer(), { ...t.opts, allowProtected: true })).ok);
+    const user = t.access().users["strata@pve"];
+    assertEquals([user.comment, Object.keys(user.tokens)], ["made by hand", ["backup"]]);
+    assertEquals(t.access().roles, {});
+    assertEquals(t.access().acl, []);
+    assert(t.notices().some((n) => n.includes("existed before strata")));
   } finally {
     await t.cleanup();
   }
@@ -143,4 +244,29 @@ Deno.test("the documented privilege lists are exactly the roles' privileges", ()
       .sort();
   assertEquals(listed("StrataProvisioner"), [...PROVISIONER_PRIVILEGES].sort());
   assertEquals(listed("StrataCSI"), [...CSI_PRIVILEGES].sort());
+});
+
+Deno.test("each documented privilege cites an API call whose schema permissions name it", () => {
+  const text = Deno.readTextFileSync(new URL("../../../shared/specs/proxmox/apidata.js", import.meta.url));
+  type Node = { path: string; info?: Record<string, { permissions?: unknown }>; children?: Node[] };
+  const perms = new Map<string, string>();
+  const walk = (n: Node) => {
+    for (const [verb, info] of Object.entries(n.info ?? {})) {
+      perms.set(`${verb} ${n.path}`, JSON.stringify(info.permissions));
+    }
+    (n.children ?? []).forEach(walk);
+  };
+  (JSON.parse(text.slice(text.indexOf("["), text.lastIndexOf("]") + 1)) as Node[]).forEach(walk);
+  const doc = Deno.readTextFileSync(new URL("../../docs/proxmox-privileges.md", import.meta.url));
+  const rows = [...doc.matchAll(/^\| `([A-Za-z.]+)` +\|(.*)\|$/gm)];
+  assertEquals(rows.length, PROVISIONER_PRIVILEGES.length + CSI_PRIVILEGES.length);
+  for (const [, privilege, why] of rows) {
+    const cited = [...why.matchAll(/`(GET|POST|PUT|DELETE) (\/[^`]+)`/g)].map((m) => `${m[1]} ${m[2]}`);
+    assert(cited.length, `${privilege}: cites no API call`);
+    for (const c of cited) assert(perms.has(c), `${privilege}: ${c} is not in apidata.js`);
+    assert(
+      cited.some((c) => perms.get(c)!.includes(privilege)),
+      `${privilege}: none of ${cited.join(", ")} names it`,
+    );
+  }
 });
