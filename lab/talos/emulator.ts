@@ -67,7 +67,6 @@ import {
 } from "./pki.ts";
 import { nodeServices } from "./services.ts";
 import {
-  clusterKeyOf,
   type ClusterRecord,
   type EtcdClusterRecord,
   etcdMembersAt,
@@ -79,7 +78,9 @@ import {
   talosWorld,
 } from "./state.ts";
 import { ConnectionTable, startTlsFront, type TlsFront } from "./tls_front.ts";
-import { validateMachineConfig, type ValidConfig } from "./validate.ts";
+import { validateMachineConfig } from "./validate.ts";
+import { canApplyImmediate, resolveApplyMode } from "./apply_modes.ts";
+import { type ConfigFacts, configFacts, isIpv4, tagOfImage } from "./node_facts.ts";
 
 /** Where the persisted config lives on a node (constants.StateMountPoint + ConfigFilename). */
 export const CONFIG_PATH = "/system/state/config.yaml";
@@ -145,25 +146,6 @@ interface ClusterRuntime {
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-
-/** What a node's config says, read once per config text. */
-interface ConfigFacts {
-  parsed: ValidConfig;
-  role: "controlplane" | "worker";
-  hostname?: string;
-  vip?: string;
-  clusterKey: string;
-  v1: Json;
-}
-
-function tagOfImage(image: string | undefined): string | undefined {
-  const m = /:(v\d+\.\d+\.\d+[^@]*)(@.*)?$/.exec(image ?? "");
-  return m?.[1];
-}
-
-function isIpv4(s: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
-}
 
 /** The lab's Talos machines. */
 export class TalosLab {
@@ -353,29 +335,7 @@ export class TalosLab {
 
   #factsOf(config: string): ConfigFacts {
     let f = this.#facts.get(config);
-    if (f) return f;
-    const r = validateMachineConfig(config, { requiresInstall: false, talosVersion: this.talosVersion });
-    // a persisted config passed the check when it was applied; re-reading cannot fail
-    if (!r.ok) throw new Error(`persisted config no longer parses: ${r.message}`);
-    const v1 = r.config.v1alpha1 ?? {};
-    const doc = (kind: string) => r.config.documents.find((d) => d.kind === kind)?.value as Json;
-    const endpointHost = (() => {
-      try {
-        return new URL(v1.cluster?.controlPlane?.endpoint).hostname;
-      } catch {
-        return undefined;
-      }
-    })();
-    f = {
-      parsed: r.config,
-      v1,
-      // machine.ParseType: init and controlplane run etcd; "", join and worker are workers
-      role: v1.machine?.type === "controlplane" || v1.machine?.type === "init" ? "controlplane" : "worker",
-      hostname: doc("HostnameConfig")?.hostname,
-      vip: doc("Layer2VIPConfig")?.name ?? (endpointHost && isIpv4(endpointHost) ? endpointHost : undefined),
-      clusterKey: clusterKeyOf(v1),
-    };
-    this.#facts.set(config, f);
+    if (!f) this.#facts.set(config, f = configFacts(config, this.talosVersion));
     return f;
   }
 
@@ -859,37 +819,10 @@ export class TalosLab {
         "the applied machine configuration doesn't contain v1alpha1 config, did you mean to patch the machine config instead?",
       );
     }
-    let mode = req.mode;
-    let modeName = applyModeName(req.mode);
-    let details = "Applied configuration with a reboot";
-    let modeErr = "";
-    if (maintenance && mode === ApplyMode.REBOOT) mode = ApplyMode.NO_REBOOT;
-    const immediate = maintenance ? undefined : this.#canApplyImmediate(node.config!, result.config);
-    switch (mode) {
-      case ApplyMode.TRY:
-      case ApplyMode.NO_REBOOT:
-        if (immediate) throw grpcError(GrpcStatus.INVALID_ARGUMENT, immediate);
-        details = "Applied configuration without a reboot";
-        break;
-      case ApplyMode.STAGED:
-        details = "Staged configuration to be applied after the next reboot";
-        break;
-      case ApplyMode.AUTO:
-        if (immediate) {
-          mode = ApplyMode.REBOOT;
-          details = "Applied configuration with a reboot";
-          modeErr = ": " + immediate;
-        } else {
-          mode = ApplyMode.NO_REBOOT;
-          details = "Applied configuration without a reboot";
-        }
-        modeName = `${modeName}(${applyModeName(mode)})`;
-        break;
-      case ApplyMode.REBOOT:
-        break;
-      default:
-        throw new Error(`incorrect mode '${modeName}' specified for the apply config call`);
-    }
+    const immediate = maintenance
+      ? undefined
+      : canApplyImmediate(this.#factsOf(node.config!).v1, result.config.v1alpha1 ?? {});
+    const { mode, modeName, details, reason } = resolveApplyMode(req.mode, maintenance, immediate);
     if (req.dryRun) {
       const diff = node.config === text ? "No changes." : "the configuration changes";
       return {
@@ -930,7 +863,7 @@ export class TalosLab {
         metadata: undefined,
         warnings: result.config.warnings,
         mode,
-        modeDetails: details + modeErr,
+        modeDetails: reason ? `${details}: ${reason}` : details,
       }],
     };
   }
@@ -945,52 +878,6 @@ export class TalosLab {
     ctx.drop();
     rt.front?.resetConnections();
     this.#track(this.#boot(ip));
-  }
-
-  /** Runtime.CanApplyImmediate: only some v1alpha1 sections change without a reboot. */
-  #canApplyImmediate(current: string, next: ValidConfig): string | undefined {
-    const cur = structuredClone(this.#factsOf(current).v1) as Json;
-    const neu = structuredClone(next.v1alpha1 ?? {}) as Json;
-    if (!cur || !neu) return "no current config";
-    neu.debug = cur.debug;
-    neu.cluster = cur.cluster;
-    if (neu.machine && cur.machine) {
-      for (
-        const k of [
-          "ca",
-          "acceptedCAs",
-          "certSANs",
-          "install",
-          "sysfs",
-          "sysctls",
-          "logging",
-          "controlPlane",
-          "kubelet",
-          "kernel",
-          "pods",
-          "seccompProfiles",
-          "nodeAnnotations",
-          "nodeLabels",
-          "nodeTaints",
-        ]
-      ) neu.machine[k] = cur.machine[k];
-      if (neu.machine.features && cur.machine.features) {
-        for (
-          const k of [
-            "kubernetesTalosAPIAccess",
-            "kubePrism",
-            "hostDNS",
-            "imageCache",
-            "nodeAddressSortAlgorithm",
-          ]
-        ) {
-          neu.machine.features[k] = cur.machine.features[k];
-        }
-      }
-    }
-    const a = canonical(cur), b = canonical(neu);
-    if (a === b) return undefined;
-    return `this config change can't be applied in immediate mode\ndiff:\n${diffLines(a, b)}`;
   }
 
   #requireControlPlane(node: NodeRecord, api: string): ConfigFacts {
@@ -1156,29 +1043,4 @@ function traceParams(method: string, req: Json, tag: Tag | undefined): Record<st
   }
   if (method === "Read") return { ...base, path: req?.path };
   return base;
-}
-
-function canonical(v: unknown): string {
-  const sort = (x: unknown): unknown =>
-    Array.isArray(x) ? x.map(sort) : x && typeof x === "object"
-      ? Object.fromEntries(
-        Object.keys(x).sort().filter((k) => (x as Json)[k] !== undefined).map((
-          k,
-        ) => [k, sort((x as Json)[k])]),
-      )
-      : x;
-  return JSON.stringify(sort(v), null, 2);
-}
-
-function diffLines(a: string, b: string): string {
-  const al = a.split("\n"), bl = b.split("\n");
-  const out: string[] = [];
-  const n = Math.max(al.length, bl.length);
-  for (let i = 0; i < n && out.length < 20; i++) {
-    if (al[i] !== bl[i]) {
-      if (al[i] !== undefined) out.push(`-${al[i]}`);
-      if (bl[i] !== undefined) out.push(`+${bl[i]}`);
-    }
-  }
-  return out.join("\n");
 }

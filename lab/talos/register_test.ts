@@ -1,0 +1,46 @@
+/** The lab registration: started with the lab's clock and world, reachable for the Proxmox hook, closed cleanly. */
+import assert from "node:assert/strict";
+import { ScaledClock } from "../../lib/clock/clock.ts";
+import type { ClusterConfig } from "../../lib/config/schema.ts";
+import { TalosClient } from "../../lib/talos/api/client.ts";
+import { waitFor } from "../../lib/talos/api/wait.ts";
+import { Faults } from "../faults.ts";
+import type { LabRuntime } from "../mod.ts";
+import { PROFILES } from "../profile.ts";
+import { seededRandom } from "../random.ts";
+import { TraceLog } from "../trace.ts";
+import { LabWorld } from "../world.ts";
+import { talosEmulator, talosLabFor, vmStartedHook } from "./register.ts";
+
+Deno.test("talosEmulator starts a Talos lab the Proxmox hook boots VMs into", async () => {
+  const clock = new ScaledClock(20);
+  const lab = {
+    world: LabWorld.memory(),
+    clock,
+    profile: PROFILES.fast,
+    random: seededRandom(1),
+    trace: new TraceLog(),
+    faults: () => new Faults(),
+  } as unknown as LabRuntime;
+  const config = { talos: { version: "v1.13.9" } } as ClusterConfig;
+  const [handle] = await talosEmulator.start(lab, config);
+  try {
+    assert.ok(talosLabFor(lab));
+    vmStartedHook(lab)!("pve1", 1101, "10.99.1.11", "BC:24:11:00:01:11");
+    const client = new TalosClient({ node: "10.99.1.11", dialAddress: "127.99.1.11", clock });
+    const version = await waitFor({
+      what: "the node",
+      clock,
+      timeoutMs: 60_000,
+      initialDelayMs: 10,
+      check: () => client.version().then((v) => v.version?.tag ?? "", (e) => ({ pending: String(e) })),
+    });
+    client.close();
+    assert.equal(version, "v1.13.9");
+    assert.deepEqual(handle.endpoints, ["127.99.1.11:50000"]);
+  } finally {
+    await handle.close();
+  }
+  assert.equal(talosLabFor(lab), undefined);
+  assert.equal(vmStartedHook(lab), undefined);
+});
