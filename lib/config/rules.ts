@@ -9,10 +9,10 @@
  * ```
  */
 import { type Finding, Findings } from "./findings.ts";
-import { checkLab } from "./rules_lab.ts";
-import { checkNetwork } from "./rules_network.ts";
+import { checkLab, checkLabFaults } from "./rules_lab.ts";
+import { checkCiliumMtu, checkNetwork } from "./rules_network.ts";
 import { checkNodes, checkTalos } from "./rules_nodes.ts";
-import { checkServices } from "./rules_services.ts";
+import { checkDns, checkFlux, checkMonitors, checkSso } from "./rules_services.ts";
 import type { ClusterConfig, RawConfig } from "./schema.ts";
 
 export { TALOS_MIN_DISK_GIB, TALOS_MIN_MEMORY_MIB } from "./rules_nodes.ts";
@@ -30,11 +30,16 @@ const GROUPS: {
   run: (c: ClusterConfig, raw: RawConfig, f: Findings, o: RuleOptions) => void;
 }[] = [
   { needs: ["cluster"], run: checkClusterName },
-  { needs: ["network", "nodes", "cilium"], run: (c, _r, f) => checkNetwork(c, f) },
-  { needs: ["proxmox", "network", "nodes", "talos"], run: (c, _r, f) => checkNodes(c, f) },
+  { needs: ["network", "nodes"], run: (c, _r, f) => checkNetwork(c, f) },
+  { needs: ["network", "cilium"], run: (c, _r, f) => checkCiliumMtu(c, f) },
+  { needs: ["proxmox", "network", "nodes"], run: (c, _r, f) => checkNodes(c, f) },
   { needs: ["nodes", "talos"], run: (c, _r, f) => checkTalos(c, f) },
-  { needs: ["flux", "dns", "sso", "monitors"], run: (c, r, f) => checkServices(c, r, f) },
+  { needs: ["flux"], run: (c, _r, f) => checkFlux(c, f) },
+  { needs: ["dns"], run: checkDns },
+  { needs: ["sso"], run: (c, _r, f) => checkSso(c, f) },
+  { needs: ["monitors"], run: (c, _r, f) => checkMonitors(c, f) },
   { needs: ["proxmox", "network", "nodes", "lab"], run: (c, _r, f, o) => checkLab(c, f, o) },
+  { needs: ["lab"], run: (c, _r, f) => checkLabFaults(c, f) },
   { needs: ["proxmox"], run: checkInsecure },
 ];
 

@@ -37,6 +37,12 @@ export function checkLab(config: ClusterConfig, found: Findings, options: { lab?
       );
     }
   });
+  if (options.lab) checkLabAddresses(config, found);
+}
+
+/** Per system, the fault shares add up to at most every request. */
+export function checkLabFaults(config: ClusterConfig, found: Findings): void {
+  const lab = config.lab;
   for (const system of LAB_SYSTEMS) {
     const knobs = lab.faults[system];
     if (!knobs) continue;
@@ -49,7 +55,6 @@ export function checkLab(config: ClusterConfig, found: Findings, options: { lab?
       );
     }
   }
-  if (options.lab) checkLabAddresses(config, found);
 }
 
 /** Every address the lab emulates, by the YAML path that sets it. */

@@ -125,7 +125,11 @@ export function checkNetwork(config: ClusterConfig, found: Findings): void {
       "an L2 VIP can only move between control planes on its own network",
     );
   }
+}
 
+/** Cilium cannot use a larger MTU than the node interfaces have. */
+export function checkCiliumMtu(config: ClusterConfig, found: Findings): void {
+  const net = config.network;
   if (config.cilium.mtu !== undefined && config.cilium.mtu > net.mtu) {
     found.error(
       "cilium.mtu",

@@ -160,6 +160,15 @@ export function checkNodes(config: ClusterConfig, found: Findings): void {
       `use ${controlPlanes - 1} or ${controlPlanes + 1}`,
     );
   }
+}
+
+/**
+ * Rules on `talos` against the nodes: somewhere to run pods, per-node patches name real nodes,
+ * JSON 6902 operations are complete, extensions listed once.
+ */
+export function checkTalos(config: ClusterConfig, found: Findings): void {
+  const nodes = config.nodes;
+  const controlPlanes = nodes.filter((n) => n.role === "controlplane").length;
   if (controlPlanes > 0 && controlPlanes === nodes.length && !config.talos.allowSchedulingOnControlPlanes) {
     found.error(
       "talos.allowSchedulingOnControlPlanes",
@@ -167,11 +176,8 @@ export function checkNodes(config: ClusterConfig, found: Findings): void {
       "set talos.allowSchedulingOnControlPlanes: true, or add a node with role: worker",
     );
   }
-}
 
-/** Rules on `talos`: per-node patches name real nodes, JSON 6902 operations are complete. */
-export function checkTalos(config: ClusterConfig, found: Findings): void {
-  const names = config.nodes.map((n) => n.name);
+  const names = nodes.map((n) => n.name);
   for (const name of Object.keys(config.talos.patches.nodes)) {
     if (names.includes(name)) continue;
     const guess = didYouMean(name, names);

@@ -6,7 +6,8 @@
  * @example
  * ```ts
  * const found = new Findings();
- * checkServices(config, raw, found);
+ * checkFlux(config, found);
+ * checkDns(config, raw, found);
  * ```
  */
 import { validateDefinitions } from "../../workers/monitor/src/validate.ts";
@@ -16,47 +17,53 @@ import { formatProblem, FORMATS } from "./formats.ts";
 import { ipToInt } from "./net.ts";
 import type { ClusterConfig, RawConfig } from "./schema.ts";
 
-export function checkServices(config: ClusterConfig, raw: RawConfig, found: Findings): void {
-  if (config.flux) {
-    try {
-      knownHostsFor(config.flux.url, config.flux.knownHosts);
-    } catch (err) {
-      const host = /^ssh:\/\/(?:[^@/]+@)?([^:/]+)/.exec(config.flux.url)?.[1] ?? "HOST";
-      found.error(
-        "flux.knownHosts",
-        (err as Error).message.replace(/^flux\.knownHosts /, ""),
-        `paste the output of \`ssh-keyscan ${host}\` (and check its fingerprint against the git host's docs)`,
-      );
-    }
-  }
-  if (config.dns) checkDns(config, raw, found);
-  if (config.sso) {
-    const seen = new Map<string, number>();
-    config.sso.applications.forEach((app, i) => {
-      const first = seen.get(app.slug);
-      if (first !== undefined) {
-        found.error(
-          `sso.applications[${i}].slug`,
-          `duplicate slug "${app.slug}" (also sso.applications[${first}])`,
-        );
-      } else seen.set(app.slug, i);
-    });
-  }
-  if (config.monitors) {
-    const result = validateDefinitions({
-      monitors: config.monitors.monitors,
-      maintenance: config.monitors.maintenance,
-    });
-    if (!result.ok) {
-      for (const e of result.errors) found.error(`monitors.${e.path}`, e.message);
-    } else {
-      for (const w of result.warnings) found.warn("monitors.monitors", w);
-    }
+/** `flux.knownHosts` holds a key for the repository's host. */
+export function checkFlux(config: ClusterConfig, found: Findings): void {
+  if (!config.flux) return;
+  try {
+    knownHostsFor(config.flux.url, config.flux.knownHosts);
+  } catch (err) {
+    const host = /^ssh:\/\/(?:[^@/]+@)?([^:/]+)/.exec(config.flux.url)?.[1] ?? "HOST";
+    found.error(
+      "flux.knownHosts",
+      (err as Error).message.replace(/^flux\.knownHosts /, ""),
+      `paste the output of \`ssh-keyscan ${host}\` (and check its fingerprint against the git host's docs)`,
+    );
   }
 }
 
-function checkDns(config: ClusterConfig, raw: RawConfig, found: Findings): void {
-  const dns = config.dns!;
+/** SSO application slugs are unique. */
+export function checkSso(config: ClusterConfig, found: Findings): void {
+  const seen = new Map<string, number>();
+  config.sso?.applications.forEach((app, i) => {
+    const first = seen.get(app.slug);
+    if (first !== undefined) {
+      found.error(
+        `sso.applications[${i}].slug`,
+        `duplicate slug "${app.slug}" (also sso.applications[${first}])`,
+      );
+    } else seen.set(app.slug, i);
+  });
+}
+
+/** The edge Worker's own cross-field rules on the monitor definitions. */
+export function checkMonitors(config: ClusterConfig, found: Findings): void {
+  if (!config.monitors) return;
+  const result = validateDefinitions({
+    monitors: config.monitors.monitors,
+    maintenance: config.monitors.maintenance,
+  });
+  if (!result.ok) {
+    for (const e of result.errors) found.error(`monitors.${e.path}`, e.message);
+  } else {
+    for (const w of result.warnings) found.warn("monitors.monitors", w);
+  }
+}
+
+/** DNS records fit their type, their zone and Cloudflare's rules. */
+export function checkDns(config: ClusterConfig, raw: RawConfig, found: Findings): void {
+  if (!config.dns) return;
+  const dns = config.dns;
   const byName = new Map<string, { type: string; index: number }[]>();
   dns.records.forEach((r, i) => {
     const at = `dns.records[${i}]`;
