@@ -154,6 +154,7 @@ export async function startSshEmulator(options: SshEmulatorOptions): Promise<Ssh
 
   const server = new ssh2.Server({ hostKeys: [key.hostKey] }, (conn: Any) => {
     connections.add(conn);
+    conn.setNoDelay(true); // as sshd does: small request/response packets, no Nagle delay
     conn.on("close", () => connections.delete(conn));
     conn.on("error", () => {});
     conn.on("authentication", (ctx: Any) => {

@@ -155,6 +155,7 @@ export class SshClient {
     const work = (signal: AbortSignal) =>
       new Promise<SshClient>((resolve, reject) => {
         signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        conn.on("ready", () => conn.setNoDelay(true)); // commands are small request/response exchanges
         conn.on("ready", () => pending.then(() => resolve(new SshClient(conn, options)), reject));
         conn.on("error", (err: Error & { level?: string; code?: string }) => {
           reject(hostKeyError ?? connectError(options, err));
