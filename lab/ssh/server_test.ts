@@ -299,3 +299,44 @@ Deno.test("the real OpenSSH client logs in, verifies the host key and runs pveum
     await t.cleanup();
   }
 });
+
+Deno.test("authentication through a real ssh-agent (SSH_AUTH_SOCK) or a key file; neither is a preflight error", async () => {
+  const t = await lab();
+  const sock = `${t.dir}/agent.sock`;
+  // -D: stay in the foreground, so the test owns the process and ends it
+  const agent = new Deno.Command("ssh-agent", { args: ["-D", "-a", sock], stdout: "null", stderr: "null" })
+    .spawn();
+  try {
+    for (let i = 0; i < 100 && !(await Deno.stat(sock).catch(() => null)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Deno.writeTextFile(`${t.dir}/id`, t.key.privateKey, { mode: 0o600 });
+    const add = await new Deno.Command("ssh-add", {
+      args: [`${t.dir}/id`],
+      env: { SSH_AUTH_SOCK: sock },
+      stderr: "piped",
+    })
+      .output();
+    assertEquals(add.code, 0, new TextDecoder().decode(add.stderr));
+    const ssh = await t.connect({
+      privateKey: undefined,
+      agent: sock,
+      pinnedFingerprint: sshFingerprint(t.emu.hostPublicKey),
+    });
+    assertEquals((await ssh.exec(["command", "-v", "pveum"])).code, 0);
+    ssh.close();
+    const file = await t.connect({
+      privateKey: undefined,
+      privateKeyFile: `${t.dir}/id`,
+      agent: "",
+      pinnedFingerprint: sshFingerprint(t.emu.hostPublicKey),
+    });
+    file.close();
+    const none = await assertRejects(() => t.connect({ privateKey: undefined, agent: "" }));
+    assert(none instanceof PreflightError && none.message.includes("no SSH key"), String(none));
+  } finally {
+    agent.kill("SIGTERM");
+    await agent.status;
+    await t.cleanup();
+  }
+});
