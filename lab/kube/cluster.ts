@@ -71,6 +71,7 @@ export interface DeleteResult {
 }
 
 const NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+const IMMORTAL_NAMESPACES = ["default", "kube-system", "kube-public"];
 
 /** Pods and services answer a delete with the object itself (ReturnDeletedObject). */
 const RETURNS_DELETED_OBJECT = new Set([
@@ -178,19 +179,29 @@ export class KubeCluster {
     return p.join(".");
   }
 
-  #checkKind(rt: ResourceType, body: unknown, version: string): KubeObject {
+  /**
+   * The decoder's checks: kind and apiVersion default from the URL (create, update), and must
+   * match it when present; an apply patch must carry both, at the endpoint's version.
+   */
+  #checkKind(rt: ResourceType, body: unknown, version: string, apply = false): KubeObject {
     if (!isObject(body)) throw ApiError.badRequest("the body of the request was in an unknown format");
     const obj = body as KubeObject;
-    if (!obj.kind) {
-      throw ApiError.badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
-    }
-    if (!obj.apiVersion) {
-      throw ApiError.badRequest(`Object 'apiVersion' is missing in '${JSON.stringify(body)}'`);
-    }
     const expected = apiVersionOf(rt.group, version);
+    if (apply) {
+      if (!obj.kind) throw ApiError.badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+      if (obj.apiVersion !== expected) {
+        throw ApiError.badRequest(
+          `Incorrect version specified in apply patch. Specified patch version: ${
+            obj.apiVersion ?? ""
+          }, expected: ${expected}`,
+        );
+      }
+    }
+    obj.apiVersion ??= expected;
+    obj.kind ??= rt.kind;
     if (obj.apiVersion !== expected) {
-      const { group } = parseApiVersion(obj.apiVersion);
-      if (group !== rt.group || !rt.versions.includes(parseApiVersion(obj.apiVersion).version)) {
+      const { group, version: v } = parseApiVersion(obj.apiVersion);
+      if (group !== rt.group || !rt.versions.includes(v)) {
         throw ApiError.badRequest(
           `the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`,
         );
@@ -572,7 +583,7 @@ export class KubeCluster {
     } catch (err) {
       throw ApiError.badRequest(`error decoding YAML: ${(err as Error).message}`);
     }
-    const obj = this.#checkKind(rt, applied, version);
+    const obj = this.#checkKind(rt, applied, version, true);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw ApiError.badRequest(
         `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
@@ -633,6 +644,10 @@ export class KubeCluster {
     const ns = rt.namespaced ? namespace : "";
     const old = this.store.get(rt.group, rt.plural, ns, name);
     if (!old) throw ApiError.notFound(groupResource(rt), name);
+    if (rt.group === "" && rt.plural === "namespaces" && IMMORTAL_NAMESPACES.includes(name)) {
+      // the NamespaceLifecycle admission plugin
+      throw ApiError.forbidden(groupResource(rt), name, "this namespace may not be deleted");
+    }
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== old.metadata.uid) {
       throw ApiError.conflict(

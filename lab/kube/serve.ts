@@ -2,9 +2,9 @@
  * HTTPS for the Kubernetes API emulator: a `node:https` server (the one TLS server shape that works
  * under Deno with client certificates) that authenticates each request the way kube-apiserver's
  * x509 authenticator does — a certificate signed by the cluster CA makes the user CN with the
- * groups O (plus system:authenticated); a certificate from another CA is 401 Unauthorized; no
- * certificate is system:anonymous — and hands it to a web-standard handler, streaming responses
- * (watches) chunk by chunk.
+ * groups O (plus system:authenticated); a certificate from another CA, or none (Talos runs
+ * kube-apiserver with anonymous auth off), is 401 Unauthorized — and hands it to a web-standard
+ * handler, streaming responses (watches) chunk by chunk.
  *
  * @example
  * ```ts
@@ -106,6 +106,22 @@ async function serveOne(req: IncomingMessage, res: ServerResponse, opts: KubeSer
     return;
   } else user = { name: "system:anonymous", groups: ["system:unauthenticated"] };
 
+  const request = await toRequest(req, `https://${req.headers.host ?? "localhost"}`);
+  const response = await opts.handle(request, user);
+  await write(res, response, req.method === "HEAD");
+}
+
+/** Writes a web Response to a node response, streaming its body. */
+export async function writeResponse(
+  res: ServerResponse,
+  response: Response,
+  headOnly = false,
+): Promise<void> {
+  await write(res, response, headOnly);
+}
+
+/** A web Request from a node request (the body read in full). */
+export async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
   const chunks: Buffer[] = [];
   if (req.method !== "GET" && req.method !== "HEAD") {
     for await (const c of req) chunks.push(c as Buffer);
@@ -115,14 +131,11 @@ async function serveOne(req: IncomingMessage, res: ServerResponse, opts: KubeSer
     if (v === undefined) continue;
     for (const x of Array.isArray(v) ? v : [v]) headers.append(k, x);
   }
-  const host = req.headers.host ?? "localhost";
-  const request = new Request(`https://${host}${req.url}`, {
+  return new Request(new URL(req.url ?? "/", base).toString(), {
     method: req.method,
     headers,
     body: chunks.length ? Buffer.concat(chunks) : undefined,
   });
-  const response = await opts.handle(request, user);
-  await write(res, response, req.method === "HEAD");
 }
 
 async function write(res: ServerResponse, response: Response, headOnly = false): Promise<void> {

@@ -9,6 +9,7 @@
  * ```
  */
 import type { ResourceType } from "../resources/resource.ts";
+import { selectorFromObject } from "../selectors.ts";
 import { clone, isObject, jsonEqual, type KubeObject, type OwnerReference, rfc3339 } from "../types.ts";
 import type { ControllerContext } from "./manager.ts";
 
@@ -124,8 +125,13 @@ function matchExpression(e: Obj, value: string | undefined): boolean {
   return false;
 }
 
-/** Why `node` cannot run a pod with this spec, or undefined when it can. */
-export function ineligibility(node: KubeObject, spec: Obj): string | undefined {
+/** Why `node` cannot run a pod with this spec, or undefined when it can. `others` (the pods already
+ * placed) turns on the required pod anti-affinity check for `pod`. */
+export function ineligibility(
+  node: KubeObject,
+  spec: Obj,
+  others?: { pod: KubeObject; pods: KubeObject[] },
+): string | undefined {
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries((spec.nodeSelector ?? {}) as Record<string, string>)) {
     if (labels[k] !== v) return "node(s) didn't match Pod's node affinity/selector";
@@ -152,6 +158,20 @@ export function ineligibility(node: KubeObject, spec: Obj): string | undefined {
   for (const t of (node.spec?.taints ?? []) as Taint[]) {
     if (t.effect !== "NoSchedule" && t.effect !== "NoExecute") continue;
     if (!tolerates(spec.tolerations, t)) return `node(s) had untolerated taint {${t.key}: ${t.value ?? ""}}`;
+  }
+  if (others) {
+    const terms =
+      (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as Obj[];
+    for (const term of terms) {
+      if (term.topologyKey !== "kubernetes.io/hostname") continue;
+      const sel = selectorFromObject(term.labelSelector ?? {});
+      const namespaces = (term.namespaces as string[] | undefined) ?? [others.pod.metadata.namespace];
+      const clash = others.pods.some((p) =>
+        p.metadata.uid !== others.pod.metadata.uid && p.spec?.nodeName === node.metadata.name &&
+        namespaces.includes(p.metadata.namespace) && isPodActive(p) && sel.matches(p.metadata.labels)
+      );
+      if (clash) return "node(s) didn't match pod anti-affinity rules";
+    }
   }
   return undefined;
 }

@@ -40,10 +40,11 @@ export function schedulerController(): Controller {
       if ((pod.spec?.schedulerName ?? "default-scheduler") !== "default-scheduler") return;
       if ((pod.spec?.schedulingGates ?? []).length) return;
       const nodes = ctx.cluster.list(ctx.cluster.resource("", "nodes"));
+      const placed = ctx.cluster.list(pods).filter((p) => p.spec?.nodeName);
       const reasons = new Map<string, number>();
       const fit: KubeObject[] = [];
       for (const n of nodes) {
-        const why = ineligibility(n, pod.spec ?? {});
+        const why = ineligibility(n, pod.spec ?? {}, { pod, pods: placed });
         if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
         else fit.push(n);
       }
