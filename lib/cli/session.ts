@@ -43,7 +43,9 @@ export async function openSession(
 ): Promise<Session> {
   const processEnv = Deno.env.toObject();
   const lab = flags.lab === true;
-  const loaded = await loadConfig((flags.config as string | undefined) ?? defaultConfigPath(lab));
+  // with --lab the config is also checked for the lab (its addresses must map onto loopback), so such a
+  // problem is a config error at its line, before anything is opened
+  const loaded = await loadConfig((flags.config as string | undefined) ?? defaultConfigPath(lab), { lab });
   const stateDir = stateDirOf(flags, processEnv);
   const { config } = loaded;
   // opening the lab reads its world and writes nothing; its clock drives the reporter's elapsed times

@@ -66,7 +66,14 @@ Deno.test("a bad config exits 2 and writes nothing: no state, no lock, no lab wo
   const cwd = await tempWorkdir();
   const corpus = `${ROOT}tests/config/malformed`;
   for (
-    const name of ["duplicate-vmid.yaml", "vip-is-node.yaml", "typo-node-key.yaml", "not-a-mapping.yaml"]
+    const name of [
+      "duplicate-vmid.yaml",
+      "vip-is-node.yaml",
+      "typo-node-key.yaml",
+      "not-a-mapping.yaml",
+      "lab-vip-on-127-0-0-1.yaml", // only wrong for the lab: checked because of --lab
+      "secret-in-config.yaml",
+    ]
   ) {
     for (const command of ["bootstrap", "preflight", "status", "destroy"]) {
       const args = [
@@ -79,6 +86,10 @@ Deno.test("a bad config exits 2 and writes nothing: no state, no lock, no lab wo
       const r = await strata(cwd, ...args);
       assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
       assert(/:\d+:\d+: /.test(r.stderr), `no line:column in ${r.stderr}`);
+      assert(
+        !r.stderr.includes("8c5a2b7e-1f4d"),
+        `a secret pasted into the config was printed:\n${r.stderr}`,
+      );
     }
   }
   assertEquals([...Deno.readDirSync(cwd)].map((e) => e.name), ["home"]);
