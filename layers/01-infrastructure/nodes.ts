@@ -163,10 +163,18 @@ export function nodeSteps(opts: NodeStepOptions): Step[] {
             : `node ${n} has not registered with the Kubernetes API (its kubelet has not joined)`
         );
         if (!lines.length) throw err;
+        const podsOf = names.filter((n) => !isReady(byName.get(n)))
+          .map((n) => pods.find((p) => p.spec?.nodeName === n)?.metadata.name).filter(Boolean);
         throw new StrataError(
           `${lines.join("; ")}${err instanceof Error ? ` (${err.message})` : ""}`,
           1,
-          "look at the node's Cilium agent: kubectl -n kube-system logs -l k8s-app=cilium --field-selector spec.nodeName=<node>; then re-run",
+          podsOf.length
+            ? `see why the agent does not start: ${
+              podsOf.map((p) =>
+                `kubectl -n kube-system describe pod ${p}; kubectl -n kube-system logs ${p} -c cilium-agent --previous`
+              ).join("; ")
+            }; then re-run`
+            : "check that the node's kubelet joined (talosctl -n <node> service kubelet); then re-run",
         );
       }
       return { output: { ready: names.length }, changed: false };
@@ -239,7 +247,7 @@ async function runProbe(kube: KubeClient, node: string, ctx: StepContext, timeou
       throw new StrataError(
         `node ${node}: the ClusterIP probe never succeeded (${attempts} attempts); last: ${lastFailure}`,
         1,
-        `pods on ${node} cannot reach kubernetes.default; check its Cilium agent (kubectl -n kube-system logs -l k8s-app=cilium --field-selector spec.nodeName=${node}); then re-run`,
+        `pods on ${node} cannot reach kubernetes.default; check its Cilium agent and DNS (kubectl -n kube-system get pods -o wide --field-selector spec.nodeName=${node}; kubectl -n kube-system exec ds/cilium -- cilium-dbg status); then re-run`,
       );
     }
     // the datapath may still be settling: try again shortly
