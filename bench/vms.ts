@@ -47,7 +47,8 @@ function config(vms: number, hosts: number, limit: number): string {
     `network: { subnets: [{ cidr: 10.0.0.0/16, gateway: 10.0.0.1 }], vip: 10.0.250.1 }\nnodes:\n${
       nodes.join("\n")
     }\n` +
-    `lab: { profile: realistic }\n`;
+    // the 3-VM run has control planes only; they take ordinary pods then
+    `talos: { allowSchedulingOnControlPlanes: true }\nlab: { profile: realistic }\n`;
 }
 
 export async function runVmBench(vms: number, hosts: number, scale = 20): Promise<Record<string, number>> {
