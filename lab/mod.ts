@@ -26,6 +26,7 @@ import { LabWorld } from "./world.ts";
 import { sshEmulator } from "./ssh/emulator.ts";
 import { proxmoxEmulator } from "./proxmox/emulator.ts";
 import { factoryEmulator } from "./factory/emulator.ts";
+import { talosEmulator } from "./talos/register.ts";
 
 /** A running emulator. */
 export interface EmulatorHandle {
@@ -42,8 +43,11 @@ export interface LabEmulator {
   start(lab: LabRuntime, config: ClusterConfig): Promise<EmulatorHandle[]>;
 }
 
-/** Every emulator the lab starts, in order. Later issues add Talos and Kubernetes. */
-export const LAB_EMULATORS: LabEmulator[] = [factoryEmulator, sshEmulator, proxmoxEmulator];
+/**
+ * Every emulator the lab starts, in order. Talos (with Kubernetes behind it) starts before Proxmox,
+ * whose VM starts boot it.
+ */
+export const LAB_EMULATORS: LabEmulator[] = [factoryEmulator, sshEmulator, talosEmulator, proxmoxEmulator];
 
 /** What the lab world remembers about itself. */
 export interface LabMeta {

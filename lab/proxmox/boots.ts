@@ -1,13 +1,13 @@
 /**
- * VM boots on the emulated Proxmox hosts, for the emulators of what runs inside the VMs (Talos):
- * a per-world event stream fed by the Proxmox emulator when a VM starts, and the VMs already
- * running in the world (a later command's lab sees them without a start event).
+ * VM power on the emulated Proxmox hosts, for the emulators of what runs inside the VMs (Talos):
+ * a per-world event stream fed by the Proxmox emulator when a VM starts, stops or is destroyed,
+ * and the VMs already in the world (a later command's lab sees them without an event).
  *
  * @example
  * ```ts
  * const boots = vmBoots(lab.world);
- * const stop = boots.subscribe((b) => talos.bootAt(b.ip, b.at));
- * for (const b of boots.running()) talos.bootAt(b.ip, b.at);
+ * const stop = boots.subscribe((b) => b.kind === "start" && talos.vmStarted(b.host, b.vmid, b.ip, b.mac));
+ * vmStatus(lab.world, "pve1", 1101); // "running" | "stopped" | undefined (no such VM)
  * ```
  */
 import type { LabWorld } from "../world.ts";
@@ -16,6 +16,8 @@ import type { NodeState } from "./host.ts";
 import { parseNet } from "./vm_config.ts";
 
 export interface VmBoot {
+  /** What happened; a destroyed VM's disks are gone with it. Default "start". */
+  kind?: "start" | "stop" | "destroy";
   /** Proxmox node name. */
   host: string;
   vmid: number;
@@ -27,7 +29,7 @@ export interface VmBoot {
 }
 
 export interface VmBoots {
-  /** Calls `fn` for every VM that starts from now on; returns the unsubscribe function. */
+  /** Calls `fn` for every VM power event from now on; returns the unsubscribe function. */
   subscribe(fn: (boot: VmBoot) => void): () => void;
   emit(boot: VmBoot): void;
   /** The VMs running in the world now, with when they started. */
@@ -35,6 +37,17 @@ export interface VmBoots {
 }
 
 const streams = new WeakMap<LabWorld, VmBoots>();
+
+function hostStates(world: LabWorld): Record<string, NodeState> {
+  // the hosts' VMs live in `proxmox.nodes` (host.ts); `proxmox.hosts` holds their CAs
+  return (proxmoxWorld(world) as { nodes?: Record<string, NodeState> }).nodes ?? {};
+}
+
+/** A VM's power state in the world, or undefined when the host has no such VM. */
+export function vmStatus(world: LabWorld, host: string, vmid: number): "running" | "stopped" | undefined {
+  const vm = hostStates(world)[host]?.vms[String(vmid)];
+  return vm ? (vm.status === "running" ? "running" : "stopped") : undefined;
+}
 
 export function vmBoots(world: LabWorld): VmBoots {
   let stream = streams.get(world);
@@ -49,8 +62,7 @@ export function vmBoots(world: LabWorld): VmBoots {
       for (const fn of listeners) fn(boot);
     },
     running() {
-      const nodes = (proxmoxWorld(world) as { nodes?: Record<string, NodeState> }).nodes ?? {};
-      return Object.entries(nodes).flatMap(([host, state]) =>
+      return Object.entries(hostStates(world)).flatMap(([host, state]) =>
         Object.values(state.vms).filter((vm) => vm.status === "running").map((vm) => ({
           host,
           vmid: vm.vmid,

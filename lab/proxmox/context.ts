@@ -18,6 +18,9 @@ export type VmStartedHook = (
   mac: string | undefined,
 ) => void;
 
+/** Called when a VM stops (powered off) or is destroyed (its disks with it). */
+export type VmGoneHook = (host: string, vmid: number) => void;
+
 export interface HostRuntime {
   /** Proxmox node name. */
   name: string;
@@ -33,6 +36,8 @@ export interface HostRuntime {
   delay(kind: keyof Omit<LatencyProfile, "name" | "defaultScale">, signal?: AbortSignal): Promise<void>;
   save(): void;
   onVmStarted?: VmStartedHook;
+  onVmStopped?: VmGoneHook;
+  onVmDestroyed?: VmGoneHook;
   /** SHA-256 fingerprint of the API certificate (`/nodes` reports it as `ssl_fingerprint`). */
   sslFingerprint: string;
   /** Aborted when the emulator closes. */

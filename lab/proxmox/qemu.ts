@@ -263,6 +263,7 @@ async function stopVm(host: HostRuntime, vmid: string, skiplock: boolean): Promi
     vm.status = "stopped";
     delete vm.startedAt;
     host.save();
+    host.onVmStopped?.(host.name, vm.vmid);
   });
 }
 
@@ -503,6 +504,7 @@ export const QEMU_HANDLERS: Record<string, ApiHandler> = {
         if (req.params.purge === "1") t.log(`purging VM ${vmid} from related configurations..`);
         delete host.state.vms[vmid];
         host.save();
+        host.onVmDestroyed?.(host.name, vm.vmid);
       }, t.log);
     });
   },

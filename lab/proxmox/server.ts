@@ -20,7 +20,7 @@ import { type LatencyProfile, pick } from "../profile.ts";
 import type { Trace } from "../trace.ts";
 import type { LabWorld } from "../world.ts";
 import { proxmoxWorld } from "./access.ts";
-import type { HostRuntime, VmStartedHook } from "./context.ts";
+import type { HostRuntime, VmGoneHook, VmStartedHook } from "./context.ts";
 import { GiB, newNode, type NodeState, reviveNode } from "./host.ts";
 import { apiPipeline } from "./http.ts";
 import { ConfigLocks } from "./locks.ts";
@@ -49,6 +49,9 @@ export interface ProxmoxEmulatorOptions {
   port: number;
   /** Called when a VM starts: it boots with the address from its cloud-init `ipconfig0`. */
   onVmStarted?: VmStartedHook;
+  /** Called when a VM stops, and when one is destroyed. */
+  onVmStopped?: VmGoneHook;
+  onVmDestroyed?: VmGoneHook;
   /** VMs that exist on the host without strata having made them (strata must never touch them). */
   foreignVms?: ForeignVm[];
 }
@@ -126,6 +129,8 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
     delay: (kind, signal) => clock.sleep(pick(profile[kind], random), signal ?? closing.signal),
     save,
     onVmStarted: options.onVmStarted,
+    onVmStopped: options.onVmStopped,
+    onVmDestroyed: options.onVmDestroyed,
     sslFingerprint: tls.fingerprint,
     closing: closing.signal,
   };

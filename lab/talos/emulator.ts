@@ -79,6 +79,7 @@ import {
 } from "./state.ts";
 import { ConnectionTable, startTlsFront, type TlsFront } from "./tls_front.ts";
 import { validateMachineConfig } from "./validate.ts";
+import { vmStatus } from "../proxmox/boots.ts";
 import { canApplyImmediate, resolveApplyMode } from "./apply_modes.ts";
 import { type ConfigFacts, configFacts, isIpv4, tagOfImage } from "./node_facts.ts";
 
@@ -103,7 +104,33 @@ export interface TalosLabOptions {
   /** Starts the Kubernetes API of a cluster; the Kubernetes emulator passes its own. */
   startKubeApi?: (opts: KubeApiOptions & { cluster: string }) => Promise<KubeApi>;
   /** Extra Kubernetes API routes per cluster (for the default `startKubeApi`). */
-  kubeHandlers?: (cluster: string) => KubeHandler[];
+  kubeHandlers?: (cluster: string, info: KubeClusterInfo) => KubeHandler[];
+  /** A configured node's kubelet registers with its cluster's Kubernetes API (once that answers). */
+  kubelet?: (cluster: string, node: KubeletRegistration) => void;
+}
+
+/** What the Kubernetes side needs to know of a cluster when its API starts. */
+export interface KubeClusterInfo {
+  /** Kubernetes version ("v1.33.4", the kube-apiserver image tag). */
+  version: string;
+  /** The cluster CA certificate (PEM). */
+  caPem: string;
+  podCidr: string;
+  serviceCidr: string;
+  /** Control-plane node IPs (the `kubernetes` Endpoints). */
+  controlPlaneIps: string[];
+  vip: string;
+}
+
+/** A node as its kubelet registers it: from the applied machine config. */
+export interface KubeletRegistration {
+  /** The hostname (the Node's name). */
+  name: string;
+  ip: string;
+  role: "controlplane" | "worker";
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  osImage: string;
 }
 
 /** Which listener a connection came in on. */
@@ -347,20 +374,14 @@ export class TalosLab {
   // ---- internals: boot, listen, shut down ---------------------------------------------------------
 
   #restore(): void {
-    const pve = Object.values(this.#state.nodes).some((n) => n.host)
-      ? this.#o.world.section<{ hosts: Record<string, { vms?: Record<string, { status?: string }> }> }>(
-        "proxmox",
-        () => ({ hosts: {} }),
-      )
-      : undefined;
     for (const node of Object.values(this.#state.nodes)) {
-      if (node.host && pve) {
-        const vm = pve.hosts?.[node.host]?.vms?.[String(node.vmid)];
-        if (!vm) {
+      if (node.host && node.vmid !== undefined) {
+        const status = vmStatus(this.#o.world, node.host, node.vmid);
+        if (!status) {
           this.#forget(node.ip); // the VM is gone, and its disk with it
           continue;
         }
-        if (vm.status !== "running") node.running = false;
+        if (status !== "running") node.running = false;
       }
       if (node.running) this.#track(this.#boot(node.ip));
     }
@@ -509,16 +530,51 @@ export class TalosLab {
     return undefined;
   }
 
-  /** A configured node's apid is up: join etcd (control planes), serve waiting workers. */
+  /** A configured node's apid is up: join etcd (control planes), serve waiting workers, register. */
   #configuredUp(ip: string): void {
     const node = this.#state.nodes[ip];
     const facts = this.#factsOf(node.config!);
+    if (node.cluster && this.#clusters.get(node.cluster)?.kube) this.#registerKubelet(ip);
     if (facts.role === "controlplane") {
       this.#maybeJoin(ip);
       for (const [other, rt] of this.#nodes) {
         if (rt.waitingForTrustd) this.#track(this.#listen(other, rt.generation));
       }
     }
+  }
+
+  /** The kubelet of a configured, running node registers after an API round trip. */
+  #registerKubelet(ip: string): void {
+    const hook = this.#o.kubelet;
+    const node = this.#state.nodes[ip];
+    if (!hook || !node?.config || !node.cluster) return;
+    const gen = this.#runtime(ip).generation;
+    const key = node.cluster;
+    this.#track((async () => {
+      if (!(await this.#sleep(pick(this.#o.profile.apiCall, this.#o.random)))) return;
+      if (this.#runtime(ip).generation !== gen || !this.#clusters.get(key)?.kube) return;
+      const facts = this.#factsOf(node.config!);
+      const v1 = facts.v1;
+      const taints = Object.entries((v1.machine?.nodeTaints ?? {}) as Record<string, string>).map(
+        ([k, v]) => {
+          const [value, effect] = v.includes(":") ? v.split(":") : ["", v];
+          return { key: k, ...(value ? { value } : {}), effect };
+        },
+      );
+      // Talos taints control planes unless the cluster allows scheduling on them
+      if (facts.role === "controlplane" && !v1.cluster?.allowSchedulingOnControlPlanes) {
+        taints.push({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" });
+      }
+      hook(key, {
+        name: this.#hostname(node),
+        ip,
+        role: facts.role,
+        labels: { ...(v1.machine?.nodeLabels ?? {}) },
+        taints,
+        osImage: `Talos (${node.installedVersion ?? this.talosVersion})`,
+      });
+      this.#note("kubelet", { name: this.#hostname(node) }, "registered", ip);
+    })());
   }
 
   #cluster(key: string): ClusterRecord {
@@ -622,6 +678,16 @@ export class TalosLab {
       .filter((n) => n.cluster === key && n.config && this.#factsOf(n.config).role === "controlplane")
       .flatMap((n) => [n.ip, this.#o.address(n.ip)]);
     const version = tagOfImage(cl.apiServer?.image) ?? "v1.35.0";
+    const info: KubeClusterInfo = {
+      version,
+      caPem: fromBase64(cl.ca.crt),
+      podCidr: (cl.network?.podSubnets ?? ["10.244.0.0/16"])[0],
+      serviceCidr: (cl.network?.serviceSubnets ?? ["10.96.0.0/12"])[0],
+      controlPlaneIps: Object.values(this.#state.nodes)
+        .filter((n) => n.cluster === key && n.config && this.#factsOf(n.config).role === "controlplane")
+        .map((n) => n.ip),
+      vip,
+    };
     const start = this.#o.startKubeApi ?? startKubeApi;
     rt.kube = await start({
       cluster: key,
@@ -639,12 +705,18 @@ export class TalosLab {
         ...sans.filter((s) => !isIpv4(s) && !s.includes(":")),
       ],
       version: kubeVersionInfo(version),
-      handlers: this.#o.kubeHandlers?.(key),
+      handlers: this.#o.kubeHandlers?.(key, info),
       clock: this.#o.clock,
       trace: this.#o.trace,
       faults: this.#o.faults,
     });
     this.#note("kube-apiserver", { url: rt.kube.url, version }, "listening", vip);
+    // the kubelets of the configured nodes (waiting for the API until now) register
+    for (const n of Object.values(this.#state.nodes)) {
+      if (n.cluster === key && n.stage === "configured" && this.#runtime(n.ip).front) {
+        this.#registerKubelet(n.ip);
+      }
+    }
   }
 
   // ---- the gRPC service ------------------------------------------------------------------------------

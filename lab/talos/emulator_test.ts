@@ -71,9 +71,10 @@ Deno.test("VM power: a stopped VM stops answering, a destroyed one comes back bl
 
 Deno.test("on restart, nodes whose Proxmox VM is gone are forgotten, stopped ones stay down", async () => {
   const world = LabWorld.memory();
-  const pve = world.section<{ hosts: Record<string, { vms: Record<string, { status: string }> }> }>(
+  // the Proxmox emulator keeps its hosts' VMs in `proxmox.nodes`
+  const pve = world.section<{ nodes: Record<string, { vms: Record<string, { status: string }> }> }>(
     "proxmox",
-    () => ({ hosts: { pve1: { vms: { "1101": { status: "running" }, "1102": { status: "stopped" } } } } }),
+    () => ({ nodes: { pve1: { vms: { "1101": { status: "running" }, "1102": { status: "stopped" } } } } }),
   );
   const first = await startTestLab(83, { world });
   try {
@@ -88,7 +89,7 @@ Deno.test("on restart, nodes whose Proxmox VM is gone are forgotten, stopped one
   try {
     assert.deepEqual(second.talos.nodes().map((n) => [n.ip, n.running]), [[CP1, true], [CP2, false]]);
     await second.waitUp(CP1, "maintenance");
-    assert.ok(pve.hosts.pve1);
+    assert.ok(pve.nodes.pve1);
   } finally {
     await second.close();
   }

@@ -1,18 +1,20 @@
 /**
- * Registers the Talos emulator with the lab. It must start before the Proxmox emulator, which
- * boots Talos on every VM it starts through {@link vmStartedHook}:
+ * Registers the Talos emulator (and the Kubernetes emulator behind it) with the lab. It starts
+ * before the Proxmox emulator and follows the world's VM power events: a VM that starts boots
+ * Talos at the address of its cloud-init `ipconfig0`, a stopped VM's apid goes away, a destroyed
+ * VM's disk (config, etcd data) goes with it.
  *
  * ```ts
  * // lab/mod.ts
  * export const LAB_EMULATORS = [factoryEmulator, sshEmulator, talosEmulator, proxmoxEmulator];
- * // lab/proxmox/emulator.ts, in startProxmoxEmulator's options
- * onVmStarted: (vm) => vmStartedHook(lab)?.(vm.node, vm.vmid, vm.ip, vm.mac),
  * ```
  *
  * Its endpoints grow as nodes boot (each apid, the VIP, the Kubernetes API).
  */
 import type { ClusterConfig } from "../../lib/config/schema.ts";
 import type { EmulatorHandle, LabEmulator, LabRuntime } from "../mod.ts";
+import { kubeOnTalos } from "../kube/on_talos.ts";
+import { vmBoots } from "../proxmox/boots.ts";
 import { TalosLab } from "./emulator.ts";
 
 const running = new WeakMap<LabRuntime, TalosLab>();
@@ -22,17 +24,10 @@ export function talosLabFor(lab: LabRuntime): TalosLab | undefined {
   return running.get(lab);
 }
 
-/** The hook the Proxmox emulator calls when a VM starts: `(host, vmid, ip, mac)`. */
-export function vmStartedHook(
-  lab: LabRuntime,
-): ((host: string, vmid: number, ip: string | undefined, mac: string | undefined) => void) | undefined {
-  const talos = running.get(lab);
-  return talos ? (host, vmid, ip, mac) => talos.vmStarted(host, vmid, ip, mac) : undefined;
-}
-
 export const talosEmulator: LabEmulator = {
   system: "talos",
   async start(lab: LabRuntime, config: ClusterConfig): Promise<EmulatorHandle[]> {
+    const kube = kubeOnTalos(lab, { cniNeverStarts: config.lab?.ciliumNeverStarts });
     const talos = await TalosLab.start({
       world: lab.world,
       clock: lab.clock,
@@ -41,6 +36,13 @@ export const talosEmulator: LabEmulator = {
       trace: lab.trace,
       faults: lab.faults("talos"),
       talosVersion: config.talos.version,
+      kubeHandlers: kube.handlers,
+      kubelet: kube.kubelet,
+    });
+    const unsubscribe = vmBoots(lab.world).subscribe((e) => {
+      if (e.kind === "stop") talos.vmStopped(e.host, e.vmid);
+      else if (e.kind === "destroy") talos.vmDestroyed(e.host, e.vmid);
+      else talos.vmStarted(e.host, e.vmid, e.ip, e.mac);
     });
     running.set(lab, talos);
     return [{
@@ -49,8 +51,10 @@ export const talosEmulator: LabEmulator = {
         return talos.endpoints();
       },
       close: async () => {
+        unsubscribe();
         running.delete(lab);
         await talos.close();
+        await kube.close();
       },
     }];
   },

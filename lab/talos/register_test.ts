@@ -1,4 +1,4 @@
-/** The lab registration: started with the lab's clock and world, reachable for the Proxmox hook, closed cleanly. */
+/** The lab registration: started with the lab's clock and world, following VM power events, closed cleanly. */
 import assert from "node:assert/strict";
 import { ScaledClock } from "../../lib/clock/clock.ts";
 import type { ClusterConfig } from "../../lib/config/schema.ts";
@@ -10,9 +10,10 @@ import { PROFILES } from "../profile.ts";
 import { seededRandom } from "../random.ts";
 import { TraceLog } from "../trace.ts";
 import { LabWorld } from "../world.ts";
-import { talosEmulator, talosLabFor, vmStartedHook } from "./register.ts";
+import { vmBoots } from "../proxmox/boots.ts";
+import { talosEmulator, talosLabFor } from "./register.ts";
 
-Deno.test("talosEmulator starts a Talos lab the Proxmox hook boots VMs into", async () => {
+Deno.test("talosEmulator starts a Talos lab that VM starts boot into and VM stops shut down", async () => {
   const clock = new ScaledClock(20);
   const lab = {
     world: LabWorld.memory(),
@@ -26,7 +27,7 @@ Deno.test("talosEmulator starts a Talos lab the Proxmox hook boots VMs into", as
   const [handle] = await talosEmulator.start(lab, config);
   try {
     assert.ok(talosLabFor(lab));
-    vmStartedHook(lab)!("pve1", 1101, "10.99.1.11", "BC:24:11:00:01:11");
+    vmBoots(lab.world).emit({ kind: "start", host: "pve1", vmid: 1101, ip: "10.99.1.11", at: clock.now() });
     const client = new TalosClient({ node: "10.99.1.11", dialAddress: "127.99.1.11", clock });
     const version = await waitFor({
       what: "the node",
@@ -38,9 +39,11 @@ Deno.test("talosEmulator starts a Talos lab the Proxmox hook boots VMs into", as
     client.close();
     assert.equal(version, "v1.13.9");
     assert.deepEqual(handle.endpoints, ["127.99.1.11:50000"]);
+    vmBoots(lab.world).emit({ kind: "stop", host: "pve1", vmid: 1101, at: clock.now() });
+    assert.deepEqual(handle.endpoints, []);
+    assert.equal(talosLabFor(lab)!.node("10.99.1.11")?.running, false);
   } finally {
     await handle.close();
   }
   assert.equal(talosLabFor(lab), undefined);
-  assert.equal(vmStartedHook(lab), undefined);
 });

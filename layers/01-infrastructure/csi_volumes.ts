@@ -18,6 +18,8 @@ export function isClusterCsiVolume(volid: string, vmids: Set<number>): boolean {
 export function csiVolumesStep(input: {
   config: ClusterConfig;
   client: (host: string) => Promise<ProxmoxClient>;
+  /** The CSI token's client: deleting a volume needs `Datastore.Allocate`, which only it has. */
+  csiClient: (host: string) => Promise<ProxmoxClient>;
   purge: boolean;
 }): Step {
   const vmids = new Set(input.config.nodes.map((n) => n.vmid));
@@ -44,11 +46,16 @@ export function csiVolumesStep(input: {
             continue;
           }
           ctx.notice(`${host.name}: removing CSI volume(s) ${list}`, "warn");
-          for (const v of leftovers) {
-            const upid = await pve.delete<string>(
-              `/nodes/${host.name}/storage/${host.storage}/content/${encodeURIComponent(v.volid)}`,
-            );
-            await pve.waitForTask(host.name, upid, { signal: ctx.signal });
+          const csi = await input.csiClient(host.name);
+          try {
+            for (const v of leftovers) {
+              const upid = await csi.delete<string>(
+                `/nodes/${host.name}/storage/${host.storage}/content/${encodeURIComponent(v.volid)}`,
+              );
+              await csi.waitForTask(host.name, upid, { signal: ctx.signal });
+            }
+          } finally {
+            csi.close();
           }
         } finally {
           pve.close();

@@ -210,7 +210,9 @@ export function vmSteps(input: VmInputs): Step[] {
             await api.startVm(node.host, node.vmid, wait);
             changed = true;
           }
-          return { output: { vmid: node.vmid, host: node.host, ip: node.ip }, changed };
+          // the NIC's MAC (Proxmox picks one when the config has none): Talos selects the link by it
+          const mac = node.mac ?? macOf((await api.vmConfig(node.host, node.vmid)).net0);
+          return { output: { vmid: node.vmid, host: node.host, ip: node.ip, mac }, changed };
         } finally {
           pve.close();
         }
@@ -242,6 +244,12 @@ export function vmSteps(input: VmInputs): Step[] {
 }
 
 type VmCreateParams = Params & { vmid: number };
+
+/** The MAC of a `net0` value like `virtio=BC:24:11:00:01:11,bridge=vmbr0`. */
+export function macOf(net: unknown): string | undefined {
+  return /(?:^|,)(?:virtio|e1000|vmxnet3|rtl8139)=([0-9A-Fa-f:]{17})/.exec(String(net ?? ""))?.[1]
+    ?.toUpperCase();
+}
 
 /** Brings an existing tagged VM's cores, memory and disk to the config (disks only grow). */
 async function reconcile(

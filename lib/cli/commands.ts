@@ -334,20 +334,28 @@ export async function preflightOnly(flags: Parsed): Promise<number> {
   }
 }
 
-/** Public artifacts, by path under the render folder. Later issues add theirs. */
+/** Every layer's artifacts, by path under the render folder; private ones (with keys) 0600. */
 export async function render(flags: Parsed): Promise<number> {
   const out = flags.out as string | undefined;
   if (!out) throw new UsageError("render needs --out DIR");
   const session = await openSession(flags);
   try {
-    const { files, notes } = await renderArtifacts(session.env, LAYERS);
+    const { files, privateFiles, notes } = await renderArtifacts(session.env, LAYERS);
     for (const [path, text] of Object.entries(files)) {
       await writeFileAtomic(`${out}/${path}`, text, { mode: 0o644 });
     }
-    if (flags.json) console.log(JSON.stringify({ out, files: Object.keys(files), notes }));
-    else {
-      console.log(`wrote ${Object.keys(files).length} file(s) to ${out}:`);
+    for (const [path, text] of Object.entries(privateFiles)) {
+      await writeFileAtomic(`${out}/${path}`, text, { mode: 0o600 });
+    }
+    const all = [...Object.keys(files), ...Object.keys(privateFiles)];
+    if (flags.json) {
+      console.log(JSON.stringify({ out, files: all, private: Object.keys(privateFiles), notes }));
+    } else {
+      console.log(`wrote ${all.length} file(s) to ${out}:`);
       for (const f of Object.keys(files)) console.log(`  ${f}`);
+      for (const f of Object.keys(privateFiles)) {
+        console.log(`  ${f}  (private: holds keys; mode 0600, keep it out of git)`);
+      }
       for (const n of notes) console.log(`note: ${n}`);
     }
     return ExitCode.ok;
@@ -363,20 +371,23 @@ export async function render(flags: Parsed): Promise<number> {
 export async function renderArtifacts(
   env: RunEnv,
   layers: readonly LayerDefinition[],
-): Promise<{ files: Record<string, string>; notes: string[] }> {
+): Promise<{ files: Record<string, string>; privateFiles: Record<string, string>; notes: string[] }> {
   const files: Record<string, string> = { "config.json": JSON.stringify(env.config, null, 2) + "\n" };
+  const privateFiles: Record<string, string> = {};
   const notes: string[] = [];
   const owner: Record<string, string> = { "config.json": "strata" };
   for (const layer of layers) {
     const rendered = await layer.render?.(env);
-    for (const [path, text] of Object.entries(rendered?.files ?? {})) {
-      if (owner[path]) throw new Error(`render: ${layer.id} and ${owner[path]} both write ${path}`);
-      owner[path] = layer.id;
-      files[path] = text;
+    for (const [into, from] of [[files, rendered?.files], [privateFiles, rendered?.privateFiles]] as const) {
+      for (const [path, text] of Object.entries(from ?? {})) {
+        if (owner[path]) throw new Error(`render: ${layer.id} and ${owner[path]} both write ${path}`);
+        owner[path] = layer.id;
+        into[path] = text;
+      }
     }
     notes.push(...rendered?.notes ?? []);
   }
-  return { files, notes };
+  return { files, privateFiles, notes };
 }
 
 export function schema(): Promise<number> {

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * LabSchema.parse({}); // { profile: "fast", seed: 1, faults: {}, foreignVms: [] }
+ * LabSchema.parse({}); // { profile: "fast", seed: 1, faults: {}, foreignVms: [], ciliumNeverStarts: [] }
  * ```
  */
 import { z } from "zod";
@@ -54,5 +54,8 @@ export const LabSchema = section({
   ).default({}).describe("Fault injection per emulated system."),
   foreignVms: listOf(ForeignVmSchema, "foreign VM").default([]).describe(
     "VMs the lab creates before strata runs, as if made by someone else; strata must never touch them.",
+  ),
+  ciliumNeverStarts: listOf(formatSchema(FORMATS.dnsLabel), "node name").default([]).describe(
+    "Nodes whose Cilium agent pod never starts (to rehearse a broken node: layer 01 fails naming it).",
   ),
 }, "the lab").prefault({});

@@ -2,7 +2,13 @@ import { assert, assertEquals } from "../../tests/testing.ts";
 import { LAB_SYSTEMS, LabSchema } from "./schema_lab.ts";
 
 Deno.test("lab defaults, and fault knobs for every emulated system", () => {
-  assertEquals(LabSchema.parse(undefined), { profile: "fast", seed: 1, faults: {}, foreignVms: [] });
+  assertEquals(LabSchema.parse(undefined), {
+    profile: "fast",
+    seed: 1,
+    faults: {},
+    foreignVms: [],
+    ciliumNeverStarts: [],
+  });
   for (const system of LAB_SYSTEMS) {
     assert(
       LabSchema.safeParse({

@@ -50,7 +50,7 @@ Deno.test("a minimal config gets every default", () => {
   });
   assertEquals(config.kubernetes, { version: "v1.33.4", dnsNames: [] });
   assertEquals(config.cilium, { version: "1.18.2", ipam: "kubernetes", routingMode: "tunnel" });
-  assertEquals(config.lab, { profile: "fast", seed: 1, faults: {}, foreignVms: [] });
+  assertEquals(config.lab, { profile: "fast", seed: 1, faults: {}, foreignVms: [], ciliumNeverStarts: [] });
   assertEquals([config.flux, config.sso, config.dns, config.monitors], [
     undefined,
     undefined,

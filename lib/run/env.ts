@@ -47,6 +47,8 @@ export interface RequiredEnv {
 export interface RenderedArtifacts {
   /** Path under the output folder (e.g. `proxmox/vms.json`) → content. Public material only. */
   files: Record<string, string>;
+  /** Files that embed keys (machine configs, talosconfig): written 0600 and named as private. */
+  privateFiles?: Record<string, string>;
   /** Said to the user, e.g. why an artifact is missing ("layer 00 has not run yet"). */
   notes?: string[];
 }
@@ -61,7 +63,7 @@ export interface LayerDefinition {
   steps(env: RunEnv): Step[];
   /**
    * The layer's generated artifacts for `render`, computed without touching anything (no
-   * network, no state writes). Never secrets: render output is meant to be read and diffed.
+   * network, no state writes). Secrets only in `privateFiles`, which are written 0600.
    */
   render?(env: RunEnv): Promise<RenderedArtifacts> | RenderedArtifacts;
 }

@@ -1,17 +1,24 @@
 /**
- * A Proxmox API client for a configured host, with the token and root CA layer 00 stored:
- * the host's API URL for real, its loopback twin in the lab.
+ * A Proxmox API client for a configured host, with a token and the root CA layer 00 stored:
+ * the host's API URL for real, its loopback twin in the lab. `strata` is the infrastructure
+ * layer's token; `csi` (the CSI driver's, with `Datastore.Allocate`) deletes leftover CSI volumes.
  */
 import { labAddress } from "../../lab/address.ts";
 import { StrataError } from "../errors.ts";
 import { ProxmoxClient } from "../proxmox/client.ts";
 import type { RunEnv } from "./env.ts";
 
-export async function proxmoxClientFor(env: RunEnv, hostName: string): Promise<ProxmoxClient> {
+export async function proxmoxClientFor(
+  env: RunEnv,
+  hostName: string,
+  token: "strata" | "csi" = "strata",
+): Promise<ProxmoxClient> {
   const host = env.config.proxmox.hosts.find((h) => h.name === hostName)!;
-  const secrets = await env.state.secret<{ tokens: { strata?: string } }>(`auth.proxmox-access.${hostName}`);
+  const secrets = await env.state.secret<{ tokens: Partial<Record<"strata" | "csi", string>> }>(
+    `auth.proxmox-access.${hostName}`,
+  );
   const ca = env.state.step(`auth.proxmox-ca.${hostName}`)?.output.caPem as string | undefined;
-  if (!secrets?.tokens.strata || !ca) {
+  if (!secrets?.tokens[token] || !ca) {
     throw new StrataError(
       `no Proxmox API token or root CA for ${hostName} in layer 00's state`,
       1,
@@ -22,8 +29,8 @@ export async function proxmoxClientFor(env: RunEnv, hostName: string): Promise<P
   if (env.lab) api.hostname = labAddress(api.hostname);
   return new ProxmoxClient({
     baseUrl: api.origin,
-    tokenId: "strata@pve!strata",
-    secret: secrets.tokens.strata,
+    tokenId: `strata@pve!${token}`,
+    secret: secrets.tokens[token],
     caPem: ca,
     clock: env.clock,
   });
