@@ -287,33 +287,33 @@ export function talosSteps(inputs: TalosStepInputs): Step[] {
     timeoutMs: timeouts.bootstrap + 5 * MIN,
     async apply(ctx): Promise<StepResult> {
       const c = await clients(ctx);
-      // etcd running on another control plane already (say the first one was rebuilt): bootstrapping
-      // here would start a second, separate etcd cluster
-      for (const other of controlPlanes.slice(1)) {
-        const client = clientFor(c, other, true);
-        try {
-          const members = await client.etcdMemberList();
-          if (members.length) {
-            ctx.notice(
-              `etcd already runs on ${other.name} (${members.length} members); ${first.name} joins it`,
-            );
-            return {
-              output: { node: first.name, skipped: `etcd already running on ${other.name}` },
-              changed: false,
-            };
-          }
-        } catch {
-          /* not up or no etcd there: nothing to protect */
-        } finally {
-          client.close();
-        }
-      }
       const client = clientFor(c, first, true);
       try {
         // a member already: nothing to do, and no Bootstrap call at all
         const members = await client.etcdMemberList().catch(() => []);
         if (members.some((m) => m.peerUrls.some((u) => u.includes(`//${first.ip}:`)))) {
           return { output: { node: first.name, already: true }, changed: false };
+        }
+        // etcd running on another control plane already (say the first one was rebuilt): bootstrapping
+        // here would start a second, separate etcd cluster
+        for (const other of controlPlanes.slice(1)) {
+          const peer = clientFor(c, other, true);
+          try {
+            const theirs = await peer.etcdMemberList();
+            if (theirs.length) {
+              ctx.notice(
+                `etcd already runs on ${other.name} (${theirs.length} members); ${first.name} joins it`,
+              );
+              return {
+                output: { node: first.name, skipped: `etcd already running on ${other.name}` },
+                changed: false,
+              };
+            }
+          } catch {
+            /* not up or no etcd there: nothing to protect */
+          } finally {
+            peer.close();
+          }
         }
         const r = await wait(
           ctx,

@@ -16,11 +16,13 @@ import { StrataError } from "../errors.ts";
 import { loadKubeconfig, type LoadKubeconfigOptions } from "./kubeconfig.ts";
 import { isNotFound, KubeApiError, KubeTransport } from "./transport.ts";
 
-// deno-lint-ignore no-explicit-any
+/** A Kubernetes object as JSON: any kind, so its fields are loosely typed. */
 export type KubeObject = {
   apiVersion: string;
   kind: string;
+  // deno-lint-ignore no-explicit-any
   metadata: Record<string, any>;
+  // deno-lint-ignore no-explicit-any
   [k: string]: any;
 };
 
