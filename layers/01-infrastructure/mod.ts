@@ -31,6 +31,7 @@ import { NODES_READY_STEP, nodeSteps } from "./nodes.ts";
 import { ADMIN_CERT_STEP, KUBECONFIG_STEP, type TalosNode, talosSteps } from "./talos.ts";
 import { imageFilename, vmCreateParams, vmSteps } from "./vms.ts";
 import "./preflight.ts";
+import "./preflight_versions.ts";
 
 const SCHEMATIC_STEP = "infra.image-schematic";
 const vmStepId = (node: string) => `infra.vm.${node}`;
