@@ -4,6 +4,7 @@
  *
  * Scenarios live in `bench/<name>.ts`, each exporting one function; register it below.
  */
+import { runClusterBenchGrid } from "./cluster.ts";
 import { runVmBenchGrid } from "./vms.ts";
 import { runWorkersBench } from "./workers.ts";
 
@@ -14,6 +15,11 @@ const SCENARIOS: Record<string, Scenario> = {
     describe:
       "layer 01 image + VMs: 3/10/50 VMs on 1 and 3 lab hosts, realistic profile, ratio to the lower bound",
     run: () => runVmBenchGrid(),
+  },
+  cluster: {
+    describe:
+      "layer 01 whole: empty host → 3/10/50 nodes Ready and probed, realistic profile, ratio to the lower bound",
+    run: () => runClusterBenchGrid(),
   },
   workers: {
     describe: "edge monitor in workerd: checks/s, CPU per check, monitors per tick per plan",
