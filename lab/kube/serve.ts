@@ -153,6 +153,9 @@ async function write(res: ServerResponse, response: Response, headOnly = false):
     res.end();
     return;
   }
+  // node holds headers back until the first body write; a watch may have no event for minutes, and
+  // clients (client-go, curl) wait for the headers as the real apiserver sends them at once
+  res.flushHeaders();
   const reader = response.body.getReader();
   const onClose = () => reader.cancel().catch(() => {});
   res.on("close", onClose);
