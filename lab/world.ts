@@ -58,6 +58,11 @@ export class LabWorld {
     return this.#doc.sections[name] as T;
   }
 
+  /** Forgets a system's section (its state is gone, e.g. a cluster's etcd with its VMs). */
+  drop(name: string): void {
+    delete this.#doc.sections[name];
+  }
+
   /** Writes the world atomically; saves are serialized. */
   save(): Promise<void> {
     const text = JSON.stringify(this.#doc);

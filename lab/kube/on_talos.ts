@@ -2,7 +2,8 @@
  * The lab's Kubernetes emulator behind the Talos emulator: when a cluster's Kubernetes API comes up
  * on its VIP (Talos decides when: etcd has quorum), the emulator is created with that cluster's CA,
  * version and CIDRs and answers every API route; the kubelets of configured nodes then register
- * their Nodes. State lives in the world's `kube` section, so a later `lab serve` shows the cluster.
+ * their Nodes. State lives in the world's `kube` section, so a later `lab serve` shows the cluster;
+ * when the cluster's last VM is destroyed, the section goes with it (etcd lived on those disks).
  *
  * @example
  * ```ts
@@ -20,6 +21,8 @@ import { kubeApiHandler } from "./handler.ts";
 export interface KubeOnTalos {
   handlers(cluster: string, info: KubeClusterInfo): KubeHandler[];
   kubelet(cluster: string, node: KubeletRegistration): void;
+  /** The cluster's machines are gone: so is its Kubernetes state (etcd lived on them). */
+  clusterGone(cluster: string): Promise<void>;
   /** The emulator of a cluster whose API has started. */
   emulator(cluster: string): KubeEmulator | undefined;
   close(): Promise<void>;
@@ -65,6 +68,14 @@ export function kubeOnTalos(
         taints: node.taints,
         osImage: node.osImage,
       });
+    },
+    async clusterGone(cluster) {
+      const kube = emulators.get(cluster);
+      emulators.delete(cluster);
+      await kube?.close();
+      // the world holds one Kubernetes cluster (the lab's)
+      lab.world.drop("kube");
+      await lab.world.save();
     },
     emulator: (cluster) => emulators.get(cluster),
     async close() {

@@ -107,6 +107,8 @@ export interface TalosLabOptions {
   kubeHandlers?: (cluster: string, info: KubeClusterInfo) => KubeHandler[];
   /** A configured node's kubelet registers with its cluster's Kubernetes API (once that answers). */
   kubelet?: (cluster: string, node: KubeletRegistration) => void;
+  /** The last machine of a cluster is gone, and its etcd (the Kubernetes state) with it. */
+  clusterGone?: (cluster: string) => Promise<void> | void;
 }
 
 /** What the Kubernetes side needs to know of a cluster when its API starts. */
@@ -401,10 +403,11 @@ export class TalosLab {
     if (!Object.values(this.#state.nodes).some((n) => n.cluster === key)) {
       delete this.#state.clusters[key];
       const c = this.#clusters.get(key);
-      if (c) {
-        this.#clusters.delete(key);
-        this.#track(Promise.all([c.vipFront?.close(), c.kubeStarting?.then(() => c.kube?.close())]));
-      }
+      this.#clusters.delete(key);
+      this.#track(
+        Promise.all([c?.vipFront?.close(), c?.kubeStarting?.then(() => c.kube?.close())])
+          .then(() => this.#o.clusterGone?.(key)),
+      );
     }
   }
 

@@ -38,6 +38,7 @@ export const talosEmulator: LabEmulator = {
       talosVersion: config.talos.version,
       kubeHandlers: kube.handlers,
       kubelet: kube.kubelet,
+      clusterGone: kube.clusterGone,
     });
     const unsubscribe = vmBoots(lab.world).subscribe((e) => {
       if (e.kind === "stop") talos.vmStopped(e.host, e.vmid);

@@ -250,20 +250,38 @@ async function interruptBootstrap(signal: "SIGINT" | "SIGTERM"): Promise<void> {
   await Deno.remove(cwd, { recursive: true });
 }
 
-Deno.test("schema prints a JSON Schema; render writes public artifacts only", async () => {
+Deno.test("schema prints a JSON Schema; render writes public artifacts, and files with keys 0600", async () => {
   const cwd = await tempWorkdir();
   const schema = JSON.parse((await strata(cwd, "schema")).stdout);
   assert(schema.properties.nodes && schema.title);
+  const before = await strata(cwd, "render", "--lab", "--out", `${cwd}/early`);
+  assertEquals(before.code, 0, before.stderr);
+  assert(before.stdout.includes("layer 00 has not run yet, so talos/ and talosconfig are not rendered"));
   await strata(cwd, "bootstrap", "--lab", "--only=persistent-auth");
   const r = await strata(cwd, "render", "--lab", "--out", `${cwd}/out`);
   assertEquals(r.code, 0, r.stderr);
   const files = snapshot(`${cwd}/out`);
-  assert(files[`${cwd}/out/auth/sealed-secrets.crt`].startsWith("-----BEGIN CERTIFICATE-----"));
-  assert(files[`${cwd}/out/auth/flux-deploy-key.pub`].startsWith("ssh-ed25519 "));
-  for (const text of Object.values(files)) assert(!text.includes("PRIVATE KEY"));
-  const vms = JSON.parse(files[`${cwd}/out/proxmox/vms.json`]);
+  const at = (path: string) => files[`${cwd}/out/${path}`];
+  assert(at("auth/sealed-secrets.crt").startsWith("-----BEGIN CERTIFICATE-----"));
+  assert(at("auth/flux-deploy-key.pub").startsWith("ssh-ed25519 "));
+  const vms = JSON.parse(at("proxmox/vms.json"));
   assertEquals(Object.keys(vms.vms), ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2"]);
   assertEquals(vms.vms["cp-1"].params.vmid, 1101);
+  assert(at("cilium/manifests.yaml").includes("kind: DaemonSet"));
+  // machine configs and talosconfig embed layer 00's keys: private files, said so, mode 0600
+  const privateFiles = ["talos/cp-1.yaml", "talos/worker-2.yaml", "talosconfig"];
+  for (const path of privateFiles) {
+    assertEquals(Deno.statSync(`${cwd}/out/${path}`).mode! & 0o777, 0o600, path);
+    assert(r.stdout.includes(`${path}  (private: holds keys`), r.stdout);
+  }
+  assert(at("talos/cp-1.yaml").includes("type: controlplane"));
+  assert(at("talosconfig").includes("context: strata-lab"));
+  // every other file is public: no private key, in PEM or base64 of PEM
+  const pemKey = btoa("-----BEGIN");
+  for (const [path, text] of Object.entries(files)) {
+    if (privateFiles.some((p) => path.endsWith(`/out/${p}`))) continue;
+    assert(!text.includes("PRIVATE KEY") && !text.includes(pemKey.slice(0, 12)), path);
+  }
   await Deno.remove(cwd, { recursive: true });
 });
 
