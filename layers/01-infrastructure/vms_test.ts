@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../../tests/testing.ts";
 import { parseConfig } from "../../lib/config/load.ts";
 import { API_MODEL } from "../../lab/proxmox/api_model.ts";
 import { validateParams } from "../../lab/proxmox/validate.ts";
-import { vmCreateParams, vmSteps } from "./vms.ts";
+import { macOf, vmCreateParams, vmSteps } from "./vms.ts";
 
 const config =
   parseConfig(Deno.readTextFileSync(new URL("../../examples/homelab.yaml", import.meta.url)), "h").config;
@@ -29,4 +29,11 @@ Deno.test("the create parameters are valid for the real API and carry what Talos
     assert(String(params.ipconfig0).startsWith(`ip=${node.ip}/16,gw=10.0.0.1`));
     assertEquals(String(params.tags).split(";"), ["strata", "strata-homelab", `role-${node.role}`]);
   }
+});
+
+Deno.test("the MAC of a net0 value, whatever the model, upper-cased; none without one", () => {
+  assertEquals(macOf("virtio=bc:24:11:00:01:11,bridge=vmbr0,tag=20"), "BC:24:11:00:01:11");
+  assertEquals(macOf("bridge=vmbr0,e1000=BC:24:11:AA:BB:CC"), "BC:24:11:AA:BB:CC");
+  assertEquals(macOf("virtio,bridge=vmbr0"), undefined);
+  assertEquals(macOf(undefined), undefined);
 });
