@@ -76,6 +76,8 @@ const secs = (ms: number) => Math.round(ms / 100) / 10;
 /** The bench's loopback range: config 10.66.x.y → 127.66.x.y. */
 const NET = "10.66";
 const FACTORY_ADDRESS = "127.66.0.9";
+/** Real ms between the event-loop lag monitor's ticks. */
+const LAG_TICK_MS = 10;
 
 function config(nodes: number, hosts: number, limit: number): string {
   const hostList = Array.from(
@@ -123,7 +125,7 @@ interface PodTimes {
 }
 
 /** The lab's Talos emulator (as lab/talos/register.ts) that also watches the Kubernetes store's pods. */
-function talosWatching(pods: Map<string, PodTimes>): LabEmulator {
+function talosWatching(pods: Map<string, PodTimes>, cpu: { kubeStoreMs: number }): LabEmulator {
   return {
     system: "talos",
     async start(lab, cfg) {
@@ -142,6 +144,20 @@ function talosWatching(pods: Map<string, PodTimes>): LabEmulator {
           const handlers = kube.handlers(cluster, info);
           if (first) {
             const emu = kube.emulator(cluster)!;
+            // time the store's reads (they deep-copy every object they return): the emulator's
+            // own CPU, which the scaled clock turns into virtual time nothing else can use
+            const store = emu.cluster.store;
+            for (const method of ["list", "get"] as const) {
+              const inner = store[method].bind(store) as (...a: unknown[]) => unknown;
+              (store as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
+                const t = performance.now();
+                try {
+                  return inner(...a);
+                } finally {
+                  cpu.kubeStoreMs += performance.now() - t;
+                }
+              };
+            }
             unsubscribes.push(emu.cluster.store.subscribe((e) => {
               if (e.group !== "" || e.resource !== "pods" || e.type === "DELETED") return;
               const o = e.object as KubeObject;
@@ -236,6 +252,12 @@ export interface ClusterBenchRow {
   /** Parts of the bound that are profile means because the run did not record them. */
   fromProfileMean: string[];
   realSeconds: number;
+  /**
+   * Virtual seconds during which the event loop was blocked (late ticks × scale), by anything, and
+   * the part the Kubernetes emulator's store reads account for (real time × scale).
+   */
+  eventLoopBlockedSeconds: number;
+  kubeEmulatorStoreSeconds: number;
   /** The layer 01 steps that took longest, virtual seconds. */
   slowestSteps: Record<string, number>;
 }
@@ -250,6 +272,7 @@ export async function runClusterBench(
   const dir = await Deno.makeTempDir({ prefix: "strata-bench-cluster-" });
   const processEnv = { HOME: dir, XDG_CONFIG_HOME: dir };
   const pods = new Map<string, PodTimes>();
+  const cpu = { kubeStoreMs: 0 };
   const vmStarts = new Map<string, number>(); // ip → VM start event
   let factoryUrl = "";
   const lab = benchLab(`${dir}/lab`, cfg, scale, () => [
@@ -271,7 +294,7 @@ export async function runClusterBench(
       },
     },
     sshEmulator,
-    talosWatching(pods),
+    talosWatching(pods, cpu),
     proxmoxEmulator,
   ]);
   const clock = lab.clock;
@@ -342,9 +365,39 @@ export async function runClusterBench(
     });
     events.length = 0;
     lab.trace.entries.length = 0;
+    cpu.kubeStoreMs = 0;
+    // how long the event loop was blocked (anything: strata, the emulators), in real ms
+    let blockedMs = 0;
+    let tick = performance.now();
+    const monitor = setInterval(() => {
+      const now = performance.now();
+      blockedMs += Math.max(0, now - tick - LAG_TICK_MS);
+      tick = now;
+    }, LAG_TICK_MS);
     const t0 = clock.now();
-    await run("01-infrastructure", steps);
+    try {
+      await run("01-infrastructure", steps);
+    } finally {
+      clearInterval(monitor);
+    }
     const wall = clock.now() - t0;
+    if (Deno.env.get("BENCH_CLUSTER_TIMELINE")) {
+      printTimeline(events, t0);
+      for (const e of lab.trace.entries) {
+        if (e.system === "talos" && e.method === "EVENT" && e.at !== undefined) {
+          console.error(
+            `${secs(e.at - t0).toFixed(1).padStart(8)}  EVENT ${e.path} ${e.host ?? ""} ${e.status}`,
+          );
+        }
+      }
+      for (const p of pods.values()) {
+        console.error(
+          `pod ${p.name} on ${p.node}: creating ${secs((p.creating ?? NaN) - t0)} running ${
+            secs((p.running ?? NaN) - t0)
+          } succeeded ${secs((p.succeeded ?? NaN) - t0)}`,
+        );
+      }
+    }
     const bound = lowerBound(cfg, lab, pods, vmStarts);
     const milestones: ClusterBenchRow["milestones"] = {};
     const runAt = runMilestones(events, t0);
@@ -363,12 +416,29 @@ export async function runClusterBench(
       milestones,
       fromProfileMean: bound.fromProfileMean,
       realSeconds: secs(performance.now() - realStart),
+      eventLoopBlockedSeconds: secs(blockedMs * scale),
+      kubeEmulatorStoreSeconds: secs(cpu.kubeStoreMs * scale),
       slowestSteps: Object.fromEntries(slowest.map(([k, v]) => [k, secs(v)])),
     };
   } finally {
     stopBoots();
     await lab.close();
     await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** `BENCH_CLUSTER_TIMELINE=1`: every step's start and end (virtual s after t0) on stderr. */
+function printTimeline(events: Timed[], t0: number): void {
+  const started = new Map<string, number>();
+  for (const { at, e } of events) {
+    if (e.type === "step.started") started.set(e.step, at - t0);
+    if (e.type === "step.finished" || e.type === "step.failed") {
+      const from = started.get(e.step) ?? NaN;
+      console.error(
+        `${secs(from).toFixed(1).padStart(8)} → ${secs(at - t0).toFixed(1).padStart(8)}  ${e.step}`,
+      );
+    }
+    if (e.type === "step.retried") console.error(`  retried ${e.step}: ${e.error}`);
   }
 }
 
@@ -382,6 +452,7 @@ function runMilestones(events: Timed[], t0: number): Record<string, number> {
     vmsStarted: last("infra.vm."),
     talosInstalled: last("talos.installed."),
     kubeApi: done.get("talos.kube-api") ?? NaN,
+    ciliumInstalled: done.get("cilium.install") ?? NaN,
     nodesReady: done.get("nodes.ready") ?? NaN,
     ciliumRolledOut: done.get("cilium.rollout") ?? NaN,
     probed: last("nodes.probe."),
@@ -504,6 +575,7 @@ function lowerBound(
       vmsStarted: Math.max(...vmAt.values()),
       talosInstalled: Math.max(...up.values()),
       kubeApi: K,
+      ciliumInstalled: K,
       nodesReady: allReady,
       ciliumRolledOut: R,
       probed: R + probes,
@@ -519,7 +591,11 @@ export async function runClusterBenchGrid(sizes = [3, 10, 50]): Promise<ClusterB
   return rows;
 }
 
+/** `deno run -A bench/cluster.ts [SIZE …] [--scale=N]` (default 3 10 50 at scale 20). */
 if (import.meta.main) {
   const sizes = Deno.args.filter((a) => /^\d+$/.test(a)).map(Number);
-  for (const n of sizes.length ? sizes : [3, 10, 50]) console.log(JSON.stringify(await runClusterBench(n)));
+  const scale = Number(Deno.args.find((a) => a.startsWith("--scale="))?.slice(8) ?? 20);
+  for (const n of sizes.length ? sizes : [3, 10, 50]) {
+    console.log(JSON.stringify({ scale, ...await runClusterBench(n, { scale }) }));
+  }
 }
