@@ -140,11 +140,21 @@ function tlsRemedy(kind: TlsRefusal): string {
 }
 
 /**
+ * grpc-js reports a connection that broke mid-call (the peer reset the stream, a write hit a closed
+ * socket) as INTERNAL with its own text; Talos' own INTERNAL answers carry the node's error instead.
+ */
+const BROKEN_TRANSPORT =
+  /Received RST_STREAM|\b(EPIPE|ECONNRESET|ECONNABORTED)\b|Connection dropped|Stream refused/;
+
+/**
  * Maps a gRPC status from a node to the error strata raises. UNAVAILABLE, DEADLINE_EXCEEDED,
- * RESOURCE_EXHAUSTED and ABORTED are transient; everything else is permanent, with a remedy where
- * strata knows one.
+ * RESOURCE_EXHAUSTED and ABORTED are transient, and so is INTERNAL from a broken connection;
+ * everything else is permanent, with a remedy where strata knows one.
  */
 export function talosCallError(info: TalosCallInfo): TalosApiError | TalosUnavailableError {
+  if (info.code === GrpcStatus.INTERNAL && BROKEN_TRANSPORT.test(info.grpcMessage)) {
+    return new TalosUnavailableError(info);
+  }
   switch (info.code) {
     case GrpcStatus.UNAVAILABLE:
     case GrpcStatus.DEADLINE_EXCEEDED:

@@ -49,6 +49,23 @@ Deno.test("unavailable, deadline, exhausted and aborted are transient; the rest 
   }
 });
 
+Deno.test("INTERNAL from a broken connection is transient; the node's own INTERNAL is not", () => {
+  for (
+    const text of [
+      "Received RST_STREAM with code 2 triggered by internal client error: write EPIPE",
+      "read ECONNRESET",
+    ]
+  ) {
+    const e = talosCallError({ ...info(GrpcStatus.INTERNAL, "Version"), grpcMessage: text });
+    assert.ok(e instanceof TalosUnavailableError && isTransient(e), text);
+  }
+  const own = talosCallError({
+    ...info(GrpcStatus.INTERNAL),
+    grpcMessage: "failed to write config: disk full",
+  });
+  assert.ok(own instanceof TalosApiError && !isTransient(own));
+});
+
 Deno.test("messages name the node, the method and the node's words; remedies where strata knows one", () => {
   const e = talosCallError(info(GrpcStatus.INVALID_ARGUMENT));
   assert.equal(e.message, "talos cp-1 (10.0.1.11): ApplyConfiguration: InvalidArgument: boom");
