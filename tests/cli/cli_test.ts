@@ -269,7 +269,10 @@ Deno.test("schema prints a JSON Schema; render writes public artifacts, and file
   assertEquals(vms.vms["cp-1"].params.vmid, 1101);
   assert(at("cilium/manifests.yaml").includes("kind: DaemonSet"));
   // machine configs and talosconfig embed layer 00's keys: private files, said so, mode 0600
-  const privateFiles = ["talos/cp-1.yaml", "talos/worker-2.yaml", "talosconfig"];
+  const privateFiles = [
+    ...["cp-1", "cp-2", "cp-3", "worker-1", "worker-2"].map((n) => `talos/${n}.yaml`),
+    "talosconfig",
+  ];
   for (const path of privateFiles) {
     assertEquals(Deno.statSync(`${cwd}/out/${path}`).mode! & 0o777, 0o600, path);
     assert(r.stdout.includes(`${path}  (private: holds keys`), r.stdout);
