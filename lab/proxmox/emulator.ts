@@ -1,7 +1,8 @@
 /**
  * Registers the Proxmox API emulator with the lab: one per configured host, on the loopback twin
- * of its API address and port, with the config's foreign VMs pre-seeded. VM starts, stops and
- * destroys are published on the world's stream ({@link vmBoots}) for what runs inside the VMs.
+ * of its API address and port, with the config's foreign VMs pre-seeded and its shared storages
+ * (`lab.sharedStorages`) the same on every host. VM starts, stops and destroys are published on the
+ * world's stream ({@link vmBoots}) for what runs inside the VMs.
  */
 import { labAddress } from "../address.ts";
 import type { EmulatorHandle, LabEmulator } from "../mod.ts";
@@ -26,6 +27,7 @@ export const proxmoxEmulator: LabEmulator = {
         address: labAddress(api.hostname),
         port: Number(api.port || 8006),
         foreignVms: config.lab.foreignVms.filter((vm) => vm.host === host.name),
+        sharedStorages: config.lab.sharedStorages ?? [],
         onVmStarted: (node, vmid, ip, mac) =>
           boots.emit({ kind: "start", host: node, vmid, ip, mac, at: lab.clock.now() }),
         onVmStopped: (node, vmid) => boots.emit({ kind: "stop", host: node, vmid, at: lab.clock.now() }),

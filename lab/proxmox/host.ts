@@ -22,11 +22,15 @@ export interface VmState {
 }
 
 export interface StorageState {
-  type: "dir" | "lvmthin" | "nfs";
+  type: "dir" | "lvmthin" | "nfs" | "cephfs";
   content: string[];
   totalBytes: number;
+  /**
+   * Shared across the cluster's nodes (`shared 1` in the storage config): then every node's `storages`
+   * holds the same object, the one in the world's `proxmox.sharedStorages` (see `shared_storage.ts`).
+   */
   shared: boolean;
-  /** Directory of a file-based storage (dir, nfs). */
+  /** Directory of a file-based storage (dir, nfs, cephfs). */
   path?: string;
   /** volid → size in bytes. */
   volumes: Record<string, number>;

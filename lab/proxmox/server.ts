@@ -24,6 +24,7 @@ import type { HostRuntime, VmGoneHook, VmStartedHook } from "./context.ts";
 import { GiB, newNode, type NodeState, reviveNode } from "./host.ts";
 import { apiPipeline } from "./http.ts";
 import { ConfigLocks } from "./locks.ts";
+import { defineSharedStorages, type SharedStorageSpec } from "./shared_storage.ts";
 import { ensurePveServerCertificate, pveRootCaPem } from "./pki.ts";
 import { API_HANDLERS } from "./handlers.ts";
 import { TaskRunner } from "./tasks.ts";
@@ -54,6 +55,11 @@ export interface ProxmoxEmulatorOptions {
   onVmDestroyed?: VmGoneHook;
   /** VMs that exist on the host without strata having made them (strata must never touch them). */
   foreignVms?: ForeignVm[];
+  /**
+   * Shared storages of the cluster (`lab.sharedStorages`): one storage, the same on every emulated
+   * node of the world. Those defined before (by another node, or an earlier run) are kept.
+   */
+  sharedStorages?: SharedStorageSpec[];
 }
 
 export interface ProxmoxEmulator {
@@ -109,6 +115,8 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions): Pro
   const { world, clock, profile, random } = options;
   const nodes = proxmoxNodes(world);
   const state = reviveNode(nodes[options.node] ??= newNode(clock.now()), clock.now());
+  // every node of the world, this one included, gets the cluster's shared storages
+  defineSharedStorages(world, options.sharedStorages ?? []);
   seedForeignVms(state, options.foreignVms ?? []);
   await world.save();
 

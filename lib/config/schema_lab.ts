@@ -35,6 +35,35 @@ export const ForeignVmSchema = section({
   name: formatSchema(FORMATS.dnsLabel).describe("Its name."),
 }, "a foreign VM");
 
+/** The content types a lab storage can hold (pve-storage's). */
+export const LAB_STORAGE_CONTENT = [
+  "images",
+  "rootdir",
+  "import",
+  "iso",
+  "vztmpl",
+  "backup",
+  "snippets",
+] as const;
+
+export const SharedStorageSchema = section({
+  id: text("a Proxmox storage id").regex(/^[a-z][a-z0-9\-_.]*[a-z0-9]$/, {
+    error:
+      "must be a Proxmox storage id (a letter, then a-z, 0-9, '-', '_' or '.', ending in a letter or digit)",
+  }).describe(
+    "Storage id, the same on every host (e.g. nfs-images); use it as proxmox.hosts[].imageStorage.",
+  ),
+  type: oneOf(["nfs", "cephfs", "dir"]).default("nfs").describe(
+    "Storage type: nfs, cephfs, or dir (a directory on a shared mount). All are file based.",
+  ),
+  content: listOf(oneOf(LAB_STORAGE_CONTENT), "content type", 1).default(["import", "iso"]).describe(
+    "Content types the storage holds (import for the Talos image, images for VM disks).",
+  ),
+  sizeGiB: wholeNumber(1, 1_048_576, "GiB").default(1024).describe(
+    "Size in GiB, one free space for all hosts.",
+  ),
+}, "a shared storage");
+
 export const LabSchema = section({
   profile: oneOf(["fast", "realistic"]).default("fast").describe(
     "Latency profile: fast (milliseconds, for tests) or realistic (what real hardware takes).",
@@ -54,6 +83,10 @@ export const LabSchema = section({
   ).default({}).describe("Fault injection per emulated system."),
   foreignVms: listOf(ForeignVmSchema, "foreign VM").default([]).describe(
     "VMs the lab creates before strata runs, as if made by someone else; strata must never touch them.",
+  ),
+  sharedStorages: listOf(SharedStorageSchema, "shared storage").optional().describe(
+    "Storages shared by every lab host (shared 1 in the cluster's storage config): one set of files and " +
+      "one free space, seen from each host; local and local-lvm stay per host.",
   ),
   ciliumNeverStarts: listOf(formatSchema(FORMATS.dnsLabel), "node name").default([]).describe(
     "Nodes whose Cilium agent pod never starts (to rehearse a broken node: layer 01 fails naming it).",
