@@ -7,8 +7,42 @@
 import { connectProxmoxSsh } from "../../lib/run/ssh.ts";
 import type { LayerDefinition, RenderedArtifacts, RunEnv } from "../../lib/run/env.ts";
 import { fluxDeployKeyStep, sealedSecretsKeyStep, talosSecretsStep } from "./keys.ts";
-import { proxmoxAccessStep, proxmoxCaStep } from "./proxmox.ts";
+import { proxmoxAccessStep, proxmoxCaStep, STRATA_USER } from "./proxmox.ts";
+import { labAddress } from "../../lab/address.ts";
+import type { StepContext } from "../../lib/engine/types.ts";
+import { ProxmoxClient } from "../../lib/proxmox/client.ts";
+import { ProxmoxApiError } from "../../lib/proxmox/errors.ts";
 import "./preflight.ts";
+
+/** Whether an API token secret authenticates on a host's API (verified against its root CA). */
+async function tokenWorks(
+  env: RunEnv,
+  host: RunEnv["config"]["proxmox"]["hosts"][number],
+  ctx: StepContext,
+  token: string,
+  secret: string,
+): Promise<boolean> {
+  const caPem = ctx.output<{ caPem: string }>(`auth.proxmox-ca.${host.name}`)?.caPem;
+  if (!caPem) return false;
+  const api = new URL(host.api);
+  if (env.lab) api.hostname = labAddress(api.hostname);
+  const pve = new ProxmoxClient({
+    baseUrl: api.origin,
+    tokenId: `${STRATA_USER}!${token}`,
+    secret,
+    caPem,
+    clock: ctx.clock,
+  });
+  try {
+    await pve.get("/version", undefined, ctx.signal);
+    return true;
+  } catch (err) {
+    if (err instanceof ProxmoxApiError && err.status === 401) return false;
+    throw err;
+  } finally {
+    pve.close();
+  }
+}
 
 /** The public halves of layer 00's keys, from state (they exist only once the layer has run). */
 function renderPublicKeys(env: RunEnv): RenderedArtifacts {
@@ -42,12 +76,20 @@ export const persistentAuth: LayerDefinition = {
           }),
         ]
         : []),
-      ...config.proxmox.hosts.flatMap((host) => {
+      ...config.proxmox.hosts.flatMap((host, i, hosts) => {
         const connect = () => connectProxmoxSsh(env, host);
-        return [
-          proxmoxAccessStep({ host: host.name, connect, rotateTokens: env.flags.rotateProxmoxTokens }),
-          proxmoxCaStep({ host: host.name, connect }),
-        ];
+        const ca = proxmoxCaStep({ host: host.name, connect });
+        const access = proxmoxAccessStep({
+          host: host.name,
+          connect,
+          rotateTokens: env.flags.rotateProxmoxTokens,
+          peers: hosts.slice(0, i).map((h) => h.name),
+          tokenWorks: (ctx, token, secret) => tokenWorks(env, host, ctx, token, secret),
+        });
+        // one host after the other: hosts of one PVE cluster change the same user database, and
+        // a later host checks the earlier hosts' tokens against its API (verified with its CA)
+        const after = i ? [`auth.proxmox-access.${hosts[i - 1].name}`, ca.id] : [];
+        return [{ ...access, dependsOn: [...access.dependsOn ?? [], ...after] }, ca];
       }),
     ];
   },

@@ -48,6 +48,15 @@ export interface ProxmoxAccessInput {
   connect: () => Promise<SshClient>;
   /** Replace the API tokens (new secrets), e.g. when their secrets were lost. */
   rotateTokens: boolean;
+  /**
+   * The hosts of the config whose access steps run before this one. Hosts of one PVE cluster share
+   * their user database (/etc/pve): the user and tokens an earlier host's step made are already
+   * here, and only that step saw the secrets. A peer's secret that authenticates on this host's API
+   * proves the shared database, and is reused instead of stopping or rotating.
+   */
+  peers?: string[];
+  /** Whether `strata@pve!<token>` with `secret` authenticates on this host's API. */
+  tokenWorks?: (ctx: StepContext, token: TokenName, secret: string) => Promise<boolean>;
 }
 
 /** Public output of the access step. */
@@ -57,6 +66,8 @@ export interface ProxmoxAccessOutput {
   roles: string[];
   /** What this step created (and so what destroy may remove). */
   created: { user: boolean; roles: string[] };
+  /** The earlier host whose user database this host shares (one PVE cluster); its step owns it all. */
+  sharedWith?: string;
 }
 
 /** Encrypted output: the token secrets. */
@@ -191,8 +202,44 @@ export function proxmoxAccessStep(input: ProxmoxAccessInput): Step {
 
         ctx.progress("API tokens");
         const tokens = await pveum.tokens();
+        const peerSecrets = await Promise.all(
+          (input.peers ?? []).map(async (peer) => ({
+            peer,
+            tokens: (await ctx.secret<ProxmoxTokenSecrets>(`auth.proxmox-access.${peer}`))?.tokens ?? {},
+          })),
+        );
         for (const token of Object.keys(TOKENS) as TokenName[]) {
           const row = tokens.find((t) => t.tokenid === token);
+          if (row && peerSecrets.length && input.tokenWorks) {
+            // a shared user database: the secret that works here is the one a peer holds (it may
+            // have rotated it in this run) or our own, if it still works
+            const candidates = [
+              ...peerSecrets.map((p) => ({ from: p.peer, secret: p.tokens[token] })),
+              ...(input.rotateTokens ? [] : [{ from: "", secret: secrets.tokens[token] }]),
+            ];
+            let found: { from: string; secret: string } | undefined;
+            for (const c of candidates) {
+              if (c.secret && await input.tokenWorks(ctx, token, c.secret)) {
+                found = { from: c.from, secret: c.secret };
+                break;
+              }
+            }
+            if (found) {
+              if (found.from && secrets.tokens[token] !== found.secret) {
+                ctx.notice(
+                  `${input.host} shares its user database with ${found.from} (one PVE cluster): ` +
+                    `token ${tokenId(token)} is the one made there`,
+                );
+                changed = true;
+              }
+              secrets.tokens[token] = found.secret;
+              if (row.privsep === 0) {
+                await pveum.run(["user", "token", "modify", STRATA_USER, token, "--privsep", "1"]);
+                changed = true;
+              }
+              continue;
+            }
+          }
           if (row && secrets.tokens[token] && !input.rotateTokens) {
             if (row.privsep === 0) {
               await pveum.run(["user", "token", "modify", STRATA_USER, token, "--privsep", "1"]);
@@ -243,11 +290,15 @@ export function proxmoxAccessStep(input: ProxmoxAccessInput): Step {
         ctx.progress("ACLs");
         changed = await reconcileAcl(pveum, ctx, input.host) || changed;
 
+        const sharedWith = peerSecrets.find((p) =>
+          (Object.keys(TOKENS) as TokenName[]).every((t) => p.tokens[t] && p.tokens[t] === secrets.tokens[t])
+        )?.peer;
         const output: ProxmoxAccessOutput = {
           user: STRATA_USER,
           tokens: { strata: tokenId("strata"), csi: tokenId("csi") },
           roles: Object.keys(ROLES),
           created,
+          ...(sharedWith ? { sharedWith } : {}),
         };
         return { output: { ...output }, secret: { ...secrets }, changed };
       } finally {
@@ -308,6 +359,13 @@ export function proxmoxAccessStep(input: ProxmoxAccessInput): Step {
 
     async destroy(ctx) {
       const previous = ctx.previous?.output as Partial<ProxmoxAccessOutput> | undefined;
+      if (previous?.sharedWith) {
+        ctx.notice(
+          `${input.host} shares its user database with ${previous.sharedWith}: strata's user, roles and ` +
+            `tokens go with ${previous.sharedWith}'s step`,
+        );
+        return;
+      }
       const ssh = await input.connect();
       const pveum = new Pveum(ssh, input.host);
       try {

@@ -270,3 +270,100 @@ Deno.test("each documented privilege cites an API call whose schema permissions 
     );
   }
 });
+
+/** pve1 from setup(), and pve2 on the same world (one PVE cluster) or on a world of its own. */
+async function twoHosts(shared: boolean) {
+  const t = await setup();
+  const world2 = shared ? t.world : LabWorld.memory();
+  const emu2 = await startSshEmulator({
+    world: world2,
+    trace: t.trace,
+    host: "pve2",
+    address: "127.0.0.11",
+    port: 0,
+    rootCaPem: () => pveRootCaPem(world2, "pve2"),
+  });
+  const key = await labClientKey(t.world);
+  const connect2 = async () =>
+    SshClient.connect({
+      host: "10.0.0.11",
+      dialAddress: "127.0.0.11",
+      port: emu2.port,
+      user: "root",
+      privateKey: (shared ? key : await labClientKey(world2)).privateKey,
+      pinnedFingerprint: sshFingerprint(emu2.hostPublicKey),
+      knownHostsFiles: [],
+      clock: systemClock,
+    });
+  // the API check, against each host's own user database
+  const works = (w: LabWorld) => (_ctx: unknown, token: string, secret: string) =>
+    Promise.resolve(
+      authenticateApiToken(proxmoxWorld(w).access, `PVEAPIToken=strata@pve!${token}=${secret}`) !== null,
+    );
+  const [pve1, ca1] = t.layer().steps;
+  const layer = (rotateTokens = false) => ({
+    id: "00-persistent-auth" as const,
+    steps: [
+      rotateTokens ? t.layer(true).steps[0] : pve1,
+      ca1,
+      {
+        ...proxmoxAccessStep({
+          host: "pve2",
+          connect: connect2,
+          rotateTokens,
+          peers: ["pve1"],
+          tokenWorks: works(world2),
+        }),
+        dependsOn: ["auth.proxmox-access.pve1"],
+      },
+    ],
+  });
+  return {
+    t,
+    world2,
+    layer,
+    cleanup: async () => {
+      await emu2.close();
+      await t.cleanup();
+    },
+  };
+}
+
+Deno.test("hosts of one PVE cluster share the user database: the second host reuses the first one's tokens", async () => {
+  const h = await twoHosts(true);
+  try {
+    assert((await applyLayer(h.layer(), h.t.opts)).ok);
+    const one = await h.t.state.secret<{ tokens: Record<string, string> }>(STEP);
+    const two = await h.t.state.secret<{ tokens: Record<string, string> }>("auth.proxmox-access.pve2");
+    assertEquals(two, one);
+    assertEquals(h.t.state.step("auth.proxmox-access.pve2")!.output.sharedWith, "pve1");
+    assert(h.t.notices().some((n) => n.startsWith("pve2 shares its user database with pve1")));
+    // rotation on pve1 is what pve2 ends up with (not a second rotation that would cut pve1 off)
+    assert((await applyLayer(h.layer(true), h.t.opts)).ok);
+    const rotated = await h.t.state.secret<{ tokens: Record<string, string> }>(STEP);
+    assert(rotated!.tokens.strata !== one!.tokens.strata);
+    assertEquals(await h.t.state.secret("auth.proxmox-access.pve2"), rotated);
+    const header = `PVEAPIToken=strata@pve!strata=${rotated!.tokens.strata}`;
+    assertEquals(authenticateApiToken(h.t.access(), header), { authid: "strata@pve!strata" });
+    // destroy: pve2 leaves it to pve1, which removes everything it made
+    assert((await destroyLayer(h.layer(), { ...h.t.opts, allowProtected: true })).ok);
+    assertEquals(Object.keys(h.t.access().users), ["root@pam"]);
+    assertEquals(Object.keys(h.t.access().roles), []);
+  } finally {
+    await h.cleanup();
+  }
+});
+
+Deno.test("independent hosts each get their own tokens (a peer's secret does not work there)", async () => {
+  const h = await twoHosts(false);
+  try {
+    assert((await applyLayer(h.layer(), h.t.opts)).ok);
+    const one = await h.t.state.secret<{ tokens: Record<string, string> }>(STEP);
+    const two = await h.t.state.secret<{ tokens: Record<string, string> }>("auth.proxmox-access.pve2");
+    assert(two!.tokens.strata && two!.tokens.strata !== one!.tokens.strata);
+    assertEquals(h.t.state.step("auth.proxmox-access.pve2")!.output.sharedWith, undefined);
+    assertEquals(Object.keys(proxmoxWorld(h.world2).access.users).sort(), ["root@pam", "strata@pve"]);
+  } finally {
+    await h.cleanup();
+  }
+});
