@@ -17,6 +17,7 @@
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { goawayFilters } from "./goaway.ts";
 
 /** One client connection through a front. */
 export interface FrontConnection<T> {
@@ -117,9 +118,11 @@ export async function startTlsFront<T>(opts: TlsFrontOptions<T>): Promise<TlsFro
         authorized: socket.authorized,
         quiet,
       });
-      // pipe only once the connection is registered, so the first call finds it
-      socket.pipe(inner);
-      inner.pipe(socket);
+      // pipe only once the connection is registered, so the first call finds it; without GOAWAY
+      // frames, which can crash Deno's HTTP/2 (goaway.ts)
+      const filters = goawayFilters();
+      socket.pipe(filters.toServer).pipe(inner);
+      inner.pipe(filters.toClient).pipe(socket);
     });
     const drop = () => {
       if (port) opts.conns.remove(port);
