@@ -29,7 +29,7 @@ import {
 import { csiVolumesStep } from "./csi_volumes.ts";
 import { NODES_READY_STEP, nodeSteps } from "./nodes.ts";
 import { ADMIN_CERT_STEP, KUBECONFIG_STEP, type TalosNode, talosSteps } from "./talos.ts";
-import { imageFilename, vmCreateParams, vmSteps } from "./vms.ts";
+import { imageVolid, vmCreateParams, vmSteps } from "./vms.ts";
 import "./preflight.ts";
 import "./preflight_versions.ts";
 
@@ -79,7 +79,8 @@ async function renderVms(env: RunEnv): Promise<RenderedArtifacts> {
   const vms: Record<string, unknown> = {};
   for (const node of config.nodes) {
     const host = config.proxmox.hosts.find((h) => h.name === node.host)!;
-    const volid = `${host.imageStorage}:import/${imageFilename(schematic.id, config.talos.version)}`;
+    // the same volid on every host: on a storage the hosts share, all import the one downloaded file
+    const volid = imageVolid(host.imageStorage, schematic.id, config.talos.version);
     vms[node.name] = {
       host: node.host,
       path: `/nodes/${node.host}/qemu`,

@@ -5,16 +5,24 @@
  * cluster's tag are ever changed or deleted.
  */
 import { StrataError } from "../../lib/errors.ts";
-import type { Step } from "../../lib/engine/types.ts";
+import type { Step, StepContext } from "../../lib/engine/types.ts";
 import type { ClusterConfig, NodeConfig } from "../../lib/config/schema.ts";
 import { cidrContains, ipToInt, parseCidr } from "../../lib/config/net.ts";
 import type { Params, ProxmoxClient } from "../../lib/proxmox/client.ts";
 import { ProxmoxApi, vmTags } from "../../lib/proxmox/api.ts";
 import { vmDrift } from "./vm_drift.ts";
-import { createSchematic, installerImage, nocloudImageUrl } from "../../lib/talos/factory/schematic.ts";
+import {
+  createSchematic,
+  installerImage,
+  nocloudImageUrl,
+  schematicId,
+  schematicYaml,
+} from "../../lib/talos/factory/schematic.ts";
 import { ImageFactoryClient } from "../../lib/talos/factory/client.ts";
 
 export const SCHEMATIC_STEP = "infra.image-schematic";
+/** Prefix of the step that downloads the image once onto a storage several hosts share. */
+export const SHARED_IMAGE_STEP = "infra.image-shared";
 
 export interface VmInputs {
   config: ClusterConfig;
@@ -94,50 +102,48 @@ export function vmSteps(input: VmInputs): Step[] {
     },
   };
 
-  // one download per storage (shared storage is downloaded once, from its first host)
+  // The image goes on each host's imageStorage. A storage shared by several hosts (`shared: 1` in
+  // their storage index, as NFS or CephFS in a PVE cluster) holds one file for all of them: the step
+  // `infra.image-shared.<storage>` downloads it once, on the first host that has the storage shared,
+  // and every host's own step (`infra.image.<host>.<storage>`, after it) then finds the file there.
+  // A local storage of the same name gets one download per host, in parallel across hosts.
+  const hosts = config.proxmox.hosts.filter((h) => config.nodes.some((n) => n.host === h.name));
+  const sharedStep = new Map<string, Step>();
+  for (const storage of new Set(hosts.map((h) => h.imageStorage))) {
+    const on = hosts.filter((h) => h.imageStorage === storage).map((h) => h.name);
+    if (on.length > 1) sharedStep.set(storage, sharedImageStep(input, storage, on));
+  }
   const imageStep = new Map<string, Step>();
-  for (const host of config.proxmox.hosts) {
-    if (!config.nodes.some((n) => n.host === host.name)) continue;
-    const key = `${host.name}.${host.imageStorage}`;
+  for (const host of hosts) {
+    const storage = host.imageStorage;
+    const shared = sharedStep.get(storage);
     imageStep.set(host.name, {
-      id: `infra.image.${key}`,
-      title: `Talos image on ${host.name}:${host.imageStorage}`,
-      dependsOn: [SCHEMATIC_STEP],
+      id: `infra.image.${host.name}.${storage}`,
+      title: `Talos image on ${host.name}:${storage}`,
+      dependsOn: [SCHEMATIC_STEP, ...(shared ? [shared.id] : [])],
       resources: [`proxmox-host:${host.name}`],
       timeoutMs: 30 * 60_000,
-      async apply(ctx) {
-        const { schematic: id, imageUrl } = ctx.output<{ schematic: string; imageUrl: string }>(
-          SCHEMATIC_STEP,
-        )!;
-        const filename = imageFilename(id, config.talos.version);
-        const volid = `${host.imageStorage}:import/${filename}`;
+      async plan(ctx) {
+        const { volid } = await imageName(input, ctx, storage);
         const pve = await input.client(host.name);
         try {
-          const content = await pve.get<{ volid: string }[]>(
-            `/nodes/${host.name}/storage/${host.imageStorage}/content`,
-            {
-              content: "import",
-            },
-          );
-          if (content.some((c) => c.volid === volid)) return { output: { volid }, changed: false };
-          ctx.progress(`checksum of ${imageUrl}`);
-          const sum = await new ImageFactoryClient({ url: input.factory, signal: ctx.signal }).imageChecksum(
-            imageUrl,
-          );
-          ctx.progress(
-            `downloading ${imageUrl} (sha256 from the ${sum.source === "factory" ? "factory" : "image"})`,
-          );
-          const upid = await pve.post<string>(
-            `/nodes/${host.name}/storage/${host.imageStorage}/download-url`,
-            {
-              url: imageUrl,
-              content: "import",
-              filename,
-              checksum: sum.value,
-              "checksum-algorithm": sum.algorithm,
-            },
-          );
-          await pve.waitForTask(host.name, upid, { signal: ctx.signal });
+          const resource = `image ${volid} on ${host.name}`;
+          if (await hasVolume(pve, host.name, storage, volid)) return [{ action: "noop", resource }];
+          if (shared && (await sharedOn(pve, host.name, storage))) {
+            return [{ action: "noop", resource, detail: `shared storage: downloaded once by ${shared.id}` }];
+          }
+          return [{ action: "create", resource, detail: "download-url" }];
+        } finally {
+          pve.close();
+        }
+      },
+      async apply(ctx) {
+        const { filename, volid, imageUrl } = await imageName(input, ctx, storage);
+        const pve = await input.client(host.name);
+        try {
+          // on a shared storage the file is there already (the shared step put it there through another host)
+          if (await hasVolume(pve, host.name, storage, volid)) return { output: { volid }, changed: false };
+          const sum = await downloadImage(input, ctx, pve, host.name, storage, filename, imageUrl);
           return { output: { volid, sha256: sum.value, checksumSource: sum.source } };
         } finally {
           pve.close();
@@ -240,7 +246,129 @@ export function vmSteps(input: VmInputs): Step[] {
       },
     };
   });
-  return [schematic, ...imageStep.values(), ...vms];
+  return [schematic, ...sharedStep.values(), ...imageStep.values(), ...vms];
+}
+
+/** The image's volid on `storage`: the same on every host, so a shared storage's file serves them all. */
+export function imageVolid(storage: string, schematic: string, version: string): string {
+  return `${storage}:import/${imageFilename(schematic, version)}`;
+}
+
+/**
+ * The image's file name, its volid on `storage` and its URL, from the schematic step's output; in a
+ * plan before any run, from the schematic id as the factory computes it.
+ */
+async function imageName(input: VmInputs, ctx: StepContext, storage: string) {
+  const { config } = input;
+  const out = ctx.output<{ schematic: string; imageUrl: string }>(SCHEMATIC_STEP);
+  const schematic = out?.schematic ?? await schematicId(schematicYaml(config.talos.extensions));
+  const filename = imageFilename(schematic, config.talos.version);
+  return {
+    filename,
+    imageUrl: out?.imageUrl ?? nocloudImageUrl(input.factory, schematic, config.talos.version),
+    volid: imageVolid(storage, schematic, config.talos.version),
+  };
+}
+
+/** Whether `volid` is on `storage` as `host` sees it. */
+async function hasVolume(pve: ProxmoxClient, host: string, storage: string, volid: string): Promise<boolean> {
+  const content = await pve.get<{ volid: string }[]>(`/nodes/${host}/storage/${storage}/content`, {
+    content: "import",
+  });
+  return content.some((c) => c.volid === volid);
+}
+
+/** Whether `storage` is shared (`shared 1` in the cluster's storage config) as `host` lists it. */
+async function sharedOn(pve: ProxmoxClient, host: string, storage: string): Promise<boolean> {
+  const storages = await pve.get<{ storage: string; shared?: number }[]>(`/nodes/${host}/storage`);
+  return storages.some((s) => s.storage === storage && Number(s.shared ?? 0) === 1);
+}
+
+/** `download-url` of the image onto `storage` through `host`, with the checksum; waits for the task. */
+async function downloadImage(
+  input: VmInputs,
+  ctx: StepContext,
+  pve: ProxmoxClient,
+  host: string,
+  storage: string,
+  filename: string,
+  imageUrl: string,
+) {
+  ctx.progress(`checksum of ${imageUrl}`);
+  const sum = await new ImageFactoryClient({ url: input.factory, signal: ctx.signal }).imageChecksum(
+    imageUrl,
+  );
+  ctx.progress(
+    `downloading ${imageUrl} to ${host}:${storage} (sha256 from the ${
+      sum.source === "factory" ? "factory" : "image"
+    })`,
+  );
+  const upid = await pve.post<string>(`/nodes/${host}/storage/${storage}/download-url`, {
+    url: imageUrl,
+    content: "import",
+    filename,
+    checksum: sum.value,
+    "checksum-algorithm": sum.algorithm,
+  });
+  await pve.waitForTask(host, upid, { signal: ctx.signal });
+  return sum;
+}
+
+/**
+ * The one download onto a storage that several hosts name: which of them have it shared, and the
+ * image on it through the first of those (skipped when the file is there). Local everywhere, nothing.
+ */
+function sharedImageStep(input: VmInputs, storage: string, hosts: string[]): Step {
+  /** The hosts that list `storage` as shared, in config order. */
+  const sharing = async () => {
+    const answers = await Promise.all(hosts.map(async (host) => {
+      const pve = await input.client(host);
+      try {
+        return (await sharedOn(pve, host, storage)) ? [host] : [];
+      } finally {
+        pve.close();
+      }
+    }));
+    return answers.flat();
+  };
+  return {
+    id: `${SHARED_IMAGE_STEP}.${storage}`,
+    title: `Talos image on ${storage}, once if shared by ${hosts.join(", ")}`,
+    dependsOn: [SCHEMATIC_STEP],
+    resources: hosts.map((h) => `proxmox-host:${h}`),
+    timeoutMs: 30 * 60_000,
+    async plan(ctx) {
+      const on = await sharing();
+      if (!on.length) return [];
+      const { volid } = await imageName(input, ctx, storage);
+      const pve = await input.client(on[0]);
+      try {
+        const resource = `image ${volid} on shared storage ${storage} (${on.join(", ")})`;
+        return [
+          (await hasVolume(pve, on[0], storage, volid))
+            ? { action: "noop", resource }
+            : { action: "create", resource, detail: `download-url once, through ${on[0]}` },
+        ];
+      } finally {
+        pve.close();
+      }
+    },
+    async apply(ctx) {
+      const on = await sharing();
+      // local on every host: each host's own step downloads
+      if (!on.length) return { output: { storage, sharedBy: [] }, changed: false };
+      const { filename, volid, imageUrl } = await imageName(input, ctx, storage);
+      const pve = await input.client(on[0]);
+      try {
+        const base = { storage, sharedBy: on, volid, downloadedThrough: on[0] };
+        if (await hasVolume(pve, on[0], storage, volid)) return { output: base, changed: false };
+        const sum = await downloadImage(input, ctx, pve, on[0], storage, filename, imageUrl);
+        return { output: { ...base, sha256: sum.value, checksumSource: sum.source } };
+      } finally {
+        pve.close();
+      }
+    },
+  };
 }
 
 type VmCreateParams = Params & { vmid: number };
