@@ -50,10 +50,11 @@
  * and the emulators' into virtual time; 20 keeps that amplification small (as bench/vms.ts).
  * Because the emulators' CPU is amplified too, each row also says how long the event loop was
  * blocked (`eventLoopBlockedSeconds`, by anything) and how much of that the Kubernetes emulator's
- * store reads alone took (`kubeEmulatorStoreSeconds`: they deep-copy every object, and its
- * controllers list all pods or all objects per change, so this grows with the square of the node
- * count). When these are a large part of the wall time (50 nodes), the ratio measures the emulator
- * more than strata; `--scale=5` shrinks that amplification at four times the real time.
+ * store reads alone took (`kubeEmulatorStoreSeconds`: `get`/`list`, which deep-copy what leaves
+ * the emulator, and the controllers' copy-free `peek`/`scan` and index reads — pods by node,
+ * objects by owner, Events by involved object — so a change touches only what it concerns). When
+ * these are a large part of the wall time, the ratio measures the emulator more than strata;
+ * `--scale=5` shrinks that amplification at four times the real time.
  *
  * `BENCH_CLUSTER_TIMELINE=1` prints every step's start and end, the Talos EVENTs and the pods'
  * ContainerCreating/Running/Succeeded times (virtual s after t0) on stderr.
@@ -159,10 +160,21 @@ function talosWatching(pods: Map<string, PodTimes>, cpu: { kubeStoreMs: number }
           const handlers = kube.handlers(cluster, info);
           if (first) {
             const emu = kube.emulator(cluster)!;
-            // time the store's reads (they deep-copy every object they return): the emulator's
-            // own CPU, which the scaled clock turns into virtual time nothing else can use
+            // time the store's reads (get and list deep-copy what they return; the controllers'
+            // peek, scan and index reads do not): the emulator's own CPU, which the scaled clock
+            // turns into virtual time nothing else can use
             const store = emu.cluster.store;
-            for (const method of ["list", "get"] as const) {
+            for (
+              const method of [
+                "list",
+                "get",
+                "peek",
+                "scan",
+                "podsOn",
+                "eventsAbout",
+                "dependentKeys",
+              ] as const
+            ) {
               const inner = store[method].bind(store) as (...a: unknown[]) => unknown;
               (store as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
                 const t = performance.now();

@@ -445,7 +445,8 @@ export class KubeApi {
       );
     }
     const match = this.#matcher(rt, namespace, q);
-    let items = this.cluster.list(rt, namespace || undefined).filter(match);
+    // select from the stored objects, then copy only what is answered
+    let items = this.cluster.scan(rt, namespace || undefined).filter(match).map((o) => clone(o));
     const meta: Record<string, unknown> = { resourceVersion: String(store.resourceVersion) };
     const cont = q.get("continue");
     if (cont) {

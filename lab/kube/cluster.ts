@@ -125,6 +125,19 @@ export class KubeCluster {
     return this.store.list(rt.group, rt.plural, rt.namespaced ? namespace : undefined);
   }
 
+  /**
+   * The stored object itself, not a copy: for the simulated controllers' reads, which never
+   * change what they read (they write through create/update/patch/delete, which copy).
+   */
+  peek(rt: ResourceType, namespace: string, name: string): KubeObject | undefined {
+    return this.store.peek(rt.group, rt.plural, rt.namespaced ? namespace : "", name);
+  }
+
+  /** {@link list} without the copies (read-only, as {@link peek}). */
+  scan(rt: ResourceType, namespace?: string): KubeObject[] {
+    return this.store.scan(rt.group, rt.plural, rt.namespaced ? namespace : undefined);
+  }
+
   /** The resource type by group and plural (controllers use it). */
   resource(group: string, plural: string): ResourceType {
     const rt = this.registry.byPlural(group, plural);
@@ -155,7 +168,7 @@ export class KubeCluster {
     const start = base.split(".").reduce((n, o) => n * 256 + Number(o), 0);
     const size = 2 ** (32 - Number(bits));
     const used = new Set(
-      this.store.list("", "services").map((s) => s.spec?.clusterIP).filter((ip) => typeof ip === "string"),
+      this.store.scan("", "services").map((s) => s.spec?.clusterIP).filter((ip) => typeof ip === "string"),
     );
     const section = this.store.section;
     let n = section.nextServiceIp ?? 10;
@@ -218,7 +231,7 @@ export class KubeCluster {
 
   #checkNamespace(rt: ResourceType, namespace: string, name: string, creating: boolean): void {
     if (!rt.namespaced) return;
-    const ns = this.store.get("", "namespaces", "", namespace);
+    const ns = this.store.peek("", "namespaces", "", namespace);
     if (!ns) throw ApiError.notFound({ group: "", resource: "namespaces" }, namespace);
     if (creating && ns.metadata.deletionTimestamp) {
       const err = ApiError.forbidden(
@@ -324,7 +337,7 @@ export class KubeCluster {
     this.#resetStatusOnCreate(rt, obj);
     const warnings = this.#admit(rt, obj, undefined, opts);
     const key = [rt.group, rt.plural, rt.namespaced ? meta.namespace! : "", meta.name!] as const;
-    if (this.store.get(...key)) throw ApiError.alreadyExists(groupResource(rt), meta.name!);
+    if (this.store.peek(...key)) throw ApiError.alreadyExists(groupResource(rt), meta.name!);
     meta.managedFields = presetManaged ?? updateManagedFields(undefined, obj, {
       manager: opts.manager,
       type: rt.typeFor(version),

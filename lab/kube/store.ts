@@ -56,6 +56,20 @@ export class KubeStore {
   #dirty = false;
   #idle: Promise<void> = Promise.resolve();
   #world: LabWorld;
+  // Indexes over `section.objects` (kept in step by put/remove; stored objects are replaced on
+  // every write, never changed in place, so an index entry always names the current object).
+  /** "group/resource" → keys of its objects. */
+  #byType = new Map<string, Set<string>>();
+  /** "group/resource" → its keys sorted (etcd's order), dropped when a key comes or goes. */
+  #sorted = new Map<string, string[]>();
+  /** Pods by spec.nodeName ("" for unscheduled pods). */
+  #podsByNode = new Map<string, Set<string>>();
+  /** Keys of the objects whose ownerReferences name a uid. */
+  #byOwner = new Map<string, Set<string>>();
+  /** uid → key. */
+  #byUid = new Map<string, string>();
+  /** Events by involvedObject.uid. */
+  #eventsAbout = new Map<string, Set<string>>();
 
   constructor(world: LabWorld) {
     this.#world = world;
@@ -64,6 +78,7 @@ export class KubeStore {
     this.section.rv ??= 0;
     // events before this process started are gone, as after an etcd compaction
     this.#floor = this.section.rv;
+    for (const [key, obj] of Object.entries(this.section.objects)) this.#index(key, obj);
   }
 
   get resourceVersion(): number {
@@ -82,11 +97,106 @@ export class KubeStore {
 
   /** Objects of a resource (in one namespace, or all), in key order as etcd returns them. */
   list(group: string, resource: string, namespace?: string): KubeObject[] {
-    const prefix = namespace === undefined ? `${group}/${resource}/` : `${group}/${resource}/${namespace}/`;
-    return Object.keys(this.section.objects)
-      .filter((k) => k.startsWith(prefix))
-      .sort()
-      .map((k) => clone(this.section.objects[k]));
+    return this.#scan(group, resource, namespace).map((o) => clone(o));
+  }
+
+  /**
+   * The stored object itself, not a copy: for reads inside the emulator that never change it
+   * (what leaves the emulator goes through {@link get} or {@link list}).
+   */
+  peek(group: string, resource: string, namespace: string, name: string): KubeObject | undefined {
+    return this.section.objects[storeKey(group, resource, namespace, name)];
+  }
+
+  /** {@link list} without the copies (read-only, as {@link peek}). */
+  scan(group: string, resource: string, namespace?: string): KubeObject[] {
+    return this.#scan(group, resource, namespace);
+  }
+
+  #scan(group: string, resource: string, namespace?: string): KubeObject[] {
+    const keys = this.#sortedKeys(`${group}/${resource}`);
+    const objects = this.section.objects;
+    if (namespace === undefined) return keys.map((k) => objects[k]);
+    const prefix = `${group}/${resource}/${namespace}/`;
+    const out: KubeObject[] = [];
+    for (const k of keys) if (k.startsWith(prefix)) out.push(objects[k]);
+    return out;
+  }
+
+  /** Pods bound to `node` ("" for unscheduled ones), in key order, read-only. */
+  podsOn(node: string): KubeObject[] {
+    return this.#resolve(this.#podsByNode.get(node));
+  }
+
+  /** Keys of the objects with an ownerReference to `uid`, in key order. */
+  dependentKeys(uid: string): string[] {
+    return [...this.#byOwner.get(uid) ?? []].sort();
+  }
+
+  /** The key of the object with this uid. */
+  keyOfUid(uid: string): string | undefined {
+    return this.#byUid.get(uid);
+  }
+
+  /** Events whose involvedObject has this uid, in key order, read-only. */
+  eventsAbout(uid: string): KubeObject[] {
+    return this.#resolve(this.#eventsAbout.get(uid));
+  }
+
+  #resolve(keys: Set<string> | undefined): KubeObject[] {
+    if (!keys?.size) return [];
+    const objects = this.section.objects;
+    return [...keys].sort().map((k) => objects[k]);
+  }
+
+  #sortedKeys(type: string): string[] {
+    let keys = this.#sorted.get(type);
+    if (!keys) {
+      keys = [...this.#byType.get(type) ?? []].sort();
+      this.#sorted.set(type, keys);
+    }
+    return keys;
+  }
+
+  #index(key: string, obj: KubeObject): void {
+    const [group, resource] = key.split("/", 2);
+    const type = `${group}/${resource}`;
+    let set = this.#byType.get(type);
+    if (!set) this.#byType.set(type, set = new Set());
+    if (!set.has(key)) {
+      set.add(key);
+      this.#sorted.delete(type);
+    }
+    const uid = obj.metadata?.uid;
+    if (uid) this.#byUid.set(uid, key);
+    for (const r of obj.metadata?.ownerReferences ?? []) {
+      if (r?.uid) addTo(this.#byOwner, r.uid, key);
+    }
+    if (group === "" && resource === "pods") addTo(this.#podsByNode, podNode(obj), key);
+    if (group === "" && resource === "events") {
+      const about = obj.involvedObject?.uid;
+      if (typeof about === "string") addTo(this.#eventsAbout, about, key);
+    }
+  }
+
+  /** Drops `obj`'s entries; `gone` when the key itself goes (not replaced). */
+  #unindex(key: string, obj: KubeObject, gone: boolean): void {
+    const [group, resource] = key.split("/", 2);
+    const type = `${group}/${resource}`;
+    if (gone) {
+      this.#byType.get(type)?.delete(key);
+      this.#sorted.delete(type);
+    }
+    const uid = obj.metadata?.uid;
+    if (uid && this.#byUid.get(uid) === key) this.#byUid.delete(uid);
+    for (const r of obj.metadata?.ownerReferences ?? []) {
+      if (r?.uid) removeFrom(this.#byOwner, r.uid, key);
+    }
+    if (group === "" && resource === "pods") removeFrom(this.#podsByNode, podNode(obj), key);
+    if (group === "" && resource === "events") {
+      const about = obj.involvedObject?.uid;
+      if (typeof about === "string") removeFrom(this.#eventsAbout, about, key);
+    }
   }
 
   /** Every stored key (the namespace controller and garbage collector walk them). */
@@ -103,7 +213,9 @@ export class KubeStore {
     const rv = ++this.section.rv;
     const stored = clone(obj);
     stored.metadata.resourceVersion = String(rv);
+    if (previous) this.#unindex(key, previous, false);
     this.section.objects[key] = stored;
+    this.#index(key, stored);
     this.#emit({
       type: previous ? "MODIFIED" : "ADDED",
       rv,
@@ -123,6 +235,7 @@ export class KubeStore {
     const previous = this.section.objects[key];
     if (!previous) return undefined;
     delete this.section.objects[key];
+    this.#unindex(key, previous, true);
     const rv = ++this.section.rv;
     const object = clone(previous);
     object.metadata.resourceVersion = String(rv);
@@ -133,8 +246,15 @@ export class KubeStore {
   /** Events after `rv` (exclusive), or undefined when they are no longer kept. */
   eventsSince(rv: number): StoreEvent[] | undefined {
     if (rv < this.#floor) return undefined;
-    const i = this.#events.findIndex((e) => e.rv > rv);
-    return i < 0 ? [] : this.#events.slice(i);
+    // the window is in rv order: the first event after `rv` by binary search
+    const events = this.#events;
+    let lo = 0, hi = events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (events[mid].rv > rv) hi = mid;
+      else lo = mid + 1;
+    }
+    return events.slice(lo);
   }
 
   /** Calls `fn` for every change from now on; returns the unsubscribe function. */
@@ -188,4 +308,22 @@ export class KubeStore {
   async flush(): Promise<void> {
     while (this.#saving) await this.#idle;
   }
+}
+
+function podNode(pod: KubeObject): string {
+  const n = pod.spec?.nodeName;
+  return typeof n === "string" ? n : "";
+}
+
+function addTo(index: Map<string, Set<string>>, k: string, key: string): void {
+  let set = index.get(k);
+  if (!set) index.set(k, set = new Set());
+  set.add(key);
+}
+
+function removeFrom(index: Map<string, Set<string>>, k: string, key: string): void {
+  const set = index.get(k);
+  if (!set) return;
+  set.delete(key);
+  if (!set.size) index.delete(k);
 }

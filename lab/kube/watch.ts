@@ -56,7 +56,8 @@ export function watchStream(cluster: KubeCluster, req: WatchRequest): ReadableSt
         controller.enqueue(enc.encode(JSON.stringify({ type, object }) + "\n"));
       };
       const present = (obj: KubeObject) => {
-        const o = cluster.present(rt, obj, req.version);
+        // a shallow copy: present sets apiVersion and kind, and `obj` may be the stored object
+        const o = cluster.present(rt, { ...obj }, req.version);
         const out = req.encode(o, first);
         first = false;
         return out;
@@ -88,7 +89,7 @@ export function watchStream(cluster: KubeCluster, req: WatchRequest): ReadableSt
       const rvParam = req.resourceVersion ?? "";
       const fromScratch = rvParam === "" || rvParam === "0" || req.sendInitialEvents === true;
       if (fromScratch) {
-        for (const obj of cluster.list(rt)) if (req.match(obj)) send("ADDED", present(obj));
+        for (const obj of cluster.scan(rt)) if (req.match(obj)) send("ADDED", present(obj));
         if (req.sendInitialEvents && req.allowBookmarks) bookmark(store.resourceVersion, true);
       } else {
         const rv = Number(rvParam);

@@ -90,7 +90,26 @@ const METHODS: Record<string, HttpMethod> = {
 
 export class KubeTransport {
   #http = new IsomorphicFetchHttpLibrary();
+  /**
+   * The connection pool (undici dispatcher with the kubeconfig's TLS material and keep-alive) of
+   * the current cluster and user. client-node builds a new one on every
+   * `applySecurityAuthentication`, which would open a new TLS connection per request; we keep
+   * the first one so requests reuse its connections.
+   */
+  #dispatcher?: { key: string; dispatcher: unknown };
   constructor(readonly kubeConfig: KubeConfig) {}
+
+  /** Reuses the pooled dispatcher of this cluster and user (the headers stay per request). */
+  #pooled(ctx: RequestContext): void {
+    const fresh = ctx.getDispatcher();
+    if (fresh === undefined) return;
+    const key = JSON.stringify([
+      this.kubeConfig.getCurrentCluster(),
+      this.kubeConfig.getCurrentUser(),
+    ]);
+    if (this.#dispatcher?.key !== key) this.#dispatcher = { key, dispatcher: fresh };
+    ctx.setDispatcher(this.#dispatcher.dispatcher as typeof fresh);
+  }
 
   /** The API server URL of the current context. */
   get server(): string {
@@ -112,6 +131,7 @@ export class KubeTransport {
     }
     const ctx = new RequestContext(url.toString(), METHODS[method]);
     await this.kubeConfig.applySecurityAuthentication(ctx);
+    this.#pooled(ctx);
     ctx.setHeaderParam("Accept", opts.accept ?? "application/json");
     ctx.setHeaderParam("User-Agent", "strata");
     if (opts.body !== undefined) {

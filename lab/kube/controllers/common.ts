@@ -50,6 +50,25 @@ export function controlledBy(obj: KubeObject, owner: KubeObject): boolean {
   return (obj.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === owner.metadata.uid);
 }
 
+/** Objects of group/resource in `owner`'s namespace with an ownerReference to it, in key order. */
+export function dependentsIn(
+  ctx: ControllerContext,
+  owner: KubeObject,
+  group: string,
+  resource: string,
+): KubeObject[] {
+  const store = ctx.cluster.store;
+  const ns = owner.metadata.namespace ?? "";
+  const prefix = `${group}/${resource}/${ns}/`;
+  const out: KubeObject[] = [];
+  for (const key of store.dependentKeys(owner.metadata.uid!)) {
+    if (!key.startsWith(prefix)) continue;
+    const obj = store.peek(group, resource, ns, key.slice(prefix.length));
+    if (obj) out.push(obj);
+  }
+  return out;
+}
+
 export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return (obj.metadata.ownerReferences ?? []).find((r) => r.controller);
 }
@@ -210,7 +229,12 @@ export function recordEvent(
   const rt = cluster.resource("", "events");
   const namespace = obj.metadata.namespace || "default";
   const now = rfc3339(ctx.clock.now());
-  const existing = cluster.list(rt, namespace).find((e) =>
+  const uid = obj.metadata.uid;
+  // by the involved object's uid (an index) rather than every Event of the namespace
+  const candidates = typeof uid === "string"
+    ? cluster.store.eventsAbout(uid).filter((e) => (e.metadata.namespace ?? "") === namespace)
+    : cluster.scan(rt, namespace);
+  const existing = candidates.find((e) =>
     e.involvedObject?.uid === obj.metadata.uid && e.reason === reason && e.message === message
   );
   try {

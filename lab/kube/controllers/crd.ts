@@ -27,15 +27,15 @@ export function crdController(): Controller {
       return [];
     },
     initialKeys: (ctx) =>
-      ctx.cluster.list(ctx.cluster.resource("apiextensions.k8s.io", "customresourcedefinitions"))
+      ctx.cluster.scan(ctx.cluster.resource("apiextensions.k8s.io", "customresourcedefinitions"))
         .filter((c) => c.metadata.deletionTimestamp).map((c) => c.metadata.name!),
     reconcile(name, ctx) {
       const rt = ctx.cluster.resource("apiextensions.k8s.io", "customresourcedefinitions");
-      const crd = ctx.cluster.tryGet(rt, "", name);
+      const crd = ctx.cluster.peek(rt, "", name);
       if (!crd?.metadata.deletionTimestamp) return;
       const served = ctx.cluster.registry.custom(name);
       if (served) {
-        const instances = ctx.cluster.list(served);
+        const instances = ctx.cluster.scan(served);
         ctx.cluster.unserveTerminating(crd);
         for (const obj of instances) {
           ctx.cluster.forceRemove(served, obj.metadata.namespace ?? "", obj.metadata.name!);

@@ -87,15 +87,15 @@ export function daemonSetController(): Controller {
         if (ref?.kind === "DaemonSet") return [`${e.namespace}/${ref.name}`];
       }
       if (e.group === "" && e.resource === "nodes") {
-        return ctx.cluster.list(ctx.cluster.resource("apps", "daemonsets")).map(keyOf);
+        return ctx.cluster.scan(ctx.cluster.resource("apps", "daemonsets")).map(keyOf);
       }
       return [];
     },
-    initialKeys: (ctx) => ctx.cluster.list(ctx.cluster.resource("apps", "daemonsets")).map(keyOf),
+    initialKeys: (ctx) => ctx.cluster.scan(ctx.cluster.resource("apps", "daemonsets")).map(keyOf),
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
       const rt = ctx.cluster.resource("apps", "daemonsets");
-      const ds = ctx.cluster.tryGet(rt, ns, name);
+      const ds = ctx.cluster.peek(rt, ns, name);
       if (!ds || ds.metadata.deletionTimestamp) return;
       reconcileDaemonSet(ctx, rt, ds);
     },
@@ -109,7 +109,7 @@ function reconcileDaemonSet(
 ) {
   const pods = ctx.cluster.resource("", "pods");
   const ns = ds.metadata.namespace!;
-  const nodes = ctx.cluster.list(ctx.cluster.resource("", "nodes"));
+  const nodes = ctx.cluster.scan(ctx.cluster.resource("", "nodes"));
   const hash = templateHash(ds.spec.template);
   const spec = { ...(ds.spec.template?.spec ?? {}) };
   spec.tolerations = daemonTolerations(spec);

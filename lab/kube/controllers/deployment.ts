@@ -15,6 +15,7 @@ import {
   controlledBy,
   controllerOf,
   controllerRef,
+  dependentsIn,
   intOrPercent,
   keyOf,
   type Obj,
@@ -30,9 +31,7 @@ const MANAGER = "kube-controller-manager";
 const REVISION = "deployment.kubernetes.io/revision";
 
 function ownedReplicaSets(ctx: ControllerContext, d: KubeObject): KubeObject[] {
-  return ctx.cluster.list(ctx.cluster.resource("apps", "replicasets"), d.metadata.namespace).filter((rs) =>
-    controlledBy(rs, d)
-  );
+  return dependentsIn(ctx, d, "apps", "replicasets").filter((rs) => controlledBy(rs, d));
 }
 
 function templateWithoutHash(t: Obj): Obj {
@@ -56,12 +55,12 @@ export function deploymentController(): Controller {
       }
       return [];
     },
-    initialKeys: (ctx) => ctx.cluster.list(ctx.cluster.resource("apps", "deployments")).map(keyOf),
+    initialKeys: (ctx) => ctx.cluster.scan(ctx.cluster.resource("apps", "deployments")).map(keyOf),
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
       const rt = ctx.cluster.resource("apps", "deployments");
       const rsRt = ctx.cluster.resource("apps", "replicasets");
-      const d = ctx.cluster.tryGet(rt, ns, name);
+      const d = ctx.cluster.peek(rt, ns, name);
       if (!d || d.metadata.deletionTimestamp) return;
       const spec = d.spec as Obj;
       const replicas = spec.replicas ?? 1;
@@ -265,7 +264,10 @@ export function deploymentController(): Controller {
         }
       }
       // the real controller lists Available before Progressing
-      conditions.sort((a, b) => (a.type === "Available" ? -1 : b.type === "Available" ? 1 : 0));
+      conditions = [...conditions].sort((
+        a,
+        b,
+      ) => (a.type === "Available" ? -1 : b.type === "Available" ? 1 : 0));
       const status: Obj = {
         observedGeneration: d.metadata.generation,
         replicas: total,

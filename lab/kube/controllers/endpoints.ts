@@ -20,19 +20,19 @@ export function endpointsController(): Controller {
     keysFor(e, ctx) {
       if (e.group === "" && e.resource === "services" && e.type !== "DELETED") return [keyOf(e.object)];
       if (e.group === "" && e.resource === "pods") {
-        return ctx.cluster.list(ctx.cluster.resource("", "services"), e.namespace)
+        return ctx.cluster.scan(ctx.cluster.resource("", "services"), e.namespace)
           .filter((s) => s.spec?.selector).map(keyOf);
       }
       return [];
     },
     initialKeys: (ctx) =>
-      ctx.cluster.list(ctx.cluster.resource("", "services")).filter((s) => s.spec?.selector).map(keyOf),
+      ctx.cluster.scan(ctx.cluster.resource("", "services")).filter((s) => s.spec?.selector).map(keyOf),
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
-      const svc = ctx.cluster.tryGet(ctx.cluster.resource("", "services"), ns, name);
+      const svc = ctx.cluster.peek(ctx.cluster.resource("", "services"), ns, name);
       if (!svc?.spec?.selector || svc.metadata.deletionTimestamp) return;
       const sel = selectorFromObject({ matchLabels: svc.spec.selector });
-      const pods = ctx.cluster.list(ctx.cluster.resource("", "pods"), ns)
+      const pods = ctx.cluster.scan(ctx.cluster.resource("", "pods"), ns)
         .filter((p) => sel.matches(p.metadata.labels) && p.status?.podIP && !p.metadata.deletionTimestamp);
       const addr = (p: Obj) => ({
         ip: p.status.podIP,
@@ -54,7 +54,7 @@ export function endpointsController(): Controller {
         }]
         : undefined;
       const rt = ctx.cluster.resource("", "endpoints");
-      const cur = ctx.cluster.tryGet(rt, ns, name);
+      const cur = ctx.cluster.peek(rt, ns, name);
       const body = {
         apiVersion: "v1",
         kind: "Endpoints",

@@ -23,7 +23,7 @@ interface Ref {
 
 function allObjects(ctx: ControllerContext): Ref[] {
   const out: Ref[] = [];
-  for (const rt of ctx.cluster.registry.all()) for (const obj of ctx.cluster.list(rt)) out.push({ rt, obj });
+  for (const rt of ctx.cluster.registry.all()) for (const obj of ctx.cluster.scan(rt)) out.push({ rt, obj });
   return out;
 }
 
@@ -35,7 +35,7 @@ function parseRefKey(ctx: ControllerContext, key: string): Ref | undefined {
   const [group, plural, ns, name] = key.split("/");
   const rt = ctx.cluster.registry.byPlural(group, plural);
   if (!rt) return undefined;
-  const obj = ctx.cluster.tryGet(rt, ns, name);
+  const obj = ctx.cluster.peek(rt, ns, name);
   return obj ? { rt, obj } : undefined;
 }
 
@@ -48,12 +48,42 @@ function ownerExists(
   const group = ref.apiVersion.includes("/") ? ref.apiVersion.split("/")[0] : "";
   const rt = ctx.cluster.registry.byKind(group, ref.kind);
   if (!rt) return true; // unknown kinds are left alone, as the real collector does until discovery knows them
-  const owner = ctx.cluster.tryGet(rt, rt.namespaced ? dependent.metadata.namespace ?? "" : "", ref.name);
+  const owner = ctx.cluster.peek(rt, rt.namespaced ? dependent.metadata.namespace ?? "" : "", ref.name);
   return !!owner && owner.metadata.uid === ref.uid;
 }
 
+/** The served objects with an ownerReference to `uid` (read-only), in the order a walk of every
+ * served resource in registry order finds them (from the store's owner index). */
 function dependentsOf(ctx: ControllerContext, uid: string): Ref[] {
-  return allObjects(ctx).filter(({ obj }) => (obj.metadata.ownerReferences ?? []).some((r) => r.uid === uid));
+  const keys = ctx.cluster.store.dependentKeys(uid);
+  if (!keys.length) return [];
+  const all = ctx.cluster.registry.all();
+  const order = new Map<string, number>();
+  all.forEach((rt, i) => {
+    const k = `${rt.group}/${rt.plural}`;
+    if (!order.has(k)) order.set(k, i);
+  });
+  const out: (Ref & { rank: number; key: string })[] = [];
+  for (const key of keys) {
+    const [group, plural, ns, name] = key.split("/");
+    const rank = order.get(`${group}/${plural}`);
+    if (rank === undefined) continue;
+    const rt = all[rank];
+    const obj = ctx.cluster.store.peek(group, plural, ns, name);
+    if (obj) out.push({ rt, obj, rank, key });
+  }
+  out.sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out.map(({ rt, obj }) => ({ rt, obj }));
+}
+
+/** The served object with this uid (read-only). */
+function objectWithUid(ctx: ControllerContext, uid: string): Ref | undefined {
+  const key = ctx.cluster.store.keyOfUid(uid);
+  if (!key) return undefined;
+  const [group, plural, ns, name] = key.split("/");
+  const rt = ctx.cluster.registry.byPlural(group, plural);
+  const obj = rt && ctx.cluster.store.peek(group, plural, ns, name);
+  return rt && obj ? { rt, obj } : undefined;
 }
 
 export function garbageCollector(): Controller {
@@ -88,7 +118,7 @@ export function garbageCollector(): Controller {
     reconcile(key, ctx) {
       if (key.startsWith("owner:")) {
         const uid = key.slice(6);
-        const owner = allObjects(ctx).find(({ obj }) => obj.metadata.uid === uid);
+        const owner = objectWithUid(ctx, uid);
         if (owner) ctx.enqueue("garbage-collector", refKey(owner.rt, owner.obj));
         return;
       }

@@ -39,12 +39,12 @@ export function jobController(): Controller {
       }
       return [];
     },
-    initialKeys: (ctx) => ctx.cluster.list(ctx.cluster.resource("batch", "jobs")).map(keyOf),
+    initialKeys: (ctx) => ctx.cluster.scan(ctx.cluster.resource("batch", "jobs")).map(keyOf),
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
       const rt = ctx.cluster.resource("batch", "jobs");
       const pods = ctx.cluster.resource("", "pods");
-      const job = ctx.cluster.tryGet(rt, ns, name);
+      const job = ctx.cluster.peek(rt, ns, name);
       if (!job || job.metadata.deletionTimestamp) return;
       const now = ctx.clock.now();
       const spec = job.spec as Obj;

@@ -39,8 +39,8 @@ function podIpFor(ctx: ControllerContext, pod: KubeObject, node: KubeObject): st
   if (!cidr) return undefined;
   const base = cidr.split("/")[0].split(".").map(Number);
   const used = new Set(
-    ctx.cluster.list(ctx.cluster.resource("", "pods"))
-      .filter((p) => p.spec?.nodeName === node.metadata.name && p.status?.podIP)
+    ctx.cluster.store.podsOn(node.metadata.name!)
+      .filter((p) => p.status?.podIP)
       .map((p) => p.status!.podIP),
   );
   for (let i = 2; i < 255; i++) {
@@ -76,21 +76,20 @@ export function kubeletController(): Controller {
       }
       if (e.group === "" && e.resource === "nodes") {
         // readiness of a node changes what its pods can do
-        return ctx.cluster.list(ctx.cluster.resource("", "pods"))
-          .filter((p) => p.spec?.nodeName === e.name).map(keyOf);
+        return ctx.cluster.store.podsOn(e.name).filter((p) => p.spec?.nodeName === e.name).map(keyOf);
       }
       return [];
     },
     initialKeys: (ctx) =>
-      ctx.cluster.list(ctx.cluster.resource("", "pods")).filter((p) => p.spec?.nodeName).map(keyOf),
+      ctx.cluster.scan(ctx.cluster.resource("", "pods")).filter((p) => p.spec?.nodeName).map(keyOf),
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
       const pods = ctx.cluster.resource("", "pods");
-      const pod = ctx.cluster.tryGet(pods, ns, name);
+      const pod = ctx.cluster.peek(pods, ns, name);
       if (!pod?.spec?.nodeName) return;
       const uid = pod.metadata.uid!;
       const now = ctx.clock.now();
-      const node = ctx.cluster.tryGet(ctx.cluster.resource("", "nodes"), "", pod.spec.nodeName);
+      const node = ctx.cluster.peek(ctx.cluster.resource("", "nodes"), "", pod.spec.nodeName);
 
       if (pod.metadata.deletionTimestamp) {
         if (!killAt.has(uid)) {

@@ -22,7 +22,7 @@ function contentOf(
   const out = [];
   for (const rt of ctx.cluster.registry.all()) {
     if (!rt.namespaced) continue;
-    for (const obj of ctx.cluster.list(rt, ns)) out.push({ rt, obj });
+    for (const obj of ctx.cluster.scan(rt, ns)) out.push({ rt, obj });
   }
   return out;
 }
@@ -39,10 +39,10 @@ export function namespaceController(): Controller {
       return [];
     },
     initialKeys: (ctx) =>
-      ctx.cluster.list(ctx.cluster.resource("", "namespaces")).map((n) => n.metadata.name!),
+      ctx.cluster.scan(ctx.cluster.resource("", "namespaces")).map((n) => n.metadata.name!),
     reconcile(name, ctx) {
       const nsRt = ctx.cluster.resource("", "namespaces");
-      const ns = ctx.cluster.tryGet(nsRt, "", name);
+      const ns = ctx.cluster.peek(nsRt, "", name);
       if (!ns) return;
       if (!ns.metadata.deletionTimestamp) {
         ensureDefaults(ctx, name);
@@ -135,7 +135,7 @@ export function namespaceController(): Controller {
         };
         ctx.cluster.update(nsRt, "", name, next, { manager: MANAGER });
       }
-      const after = ctx.cluster.tryGet(nsRt, "", name);
+      const after = ctx.cluster.peek(nsRt, "", name);
       if (after && !(after.spec?.finalizers ?? []).length && !(after.metadata.finalizers ?? []).length) {
         ctx.cluster.forceRemove(nsRt, "", name);
       }
@@ -145,7 +145,7 @@ export function namespaceController(): Controller {
 
 function ensureDefaults(ctx: ControllerContext, ns: string): void {
   const sa = ctx.cluster.resource("", "serviceaccounts");
-  if (!ctx.cluster.tryGet(sa, ns, "default")) {
+  if (!ctx.cluster.peek(sa, ns, "default")) {
     ctx.cluster.create(sa, ns, {
       apiVersion: "v1",
       kind: "ServiceAccount",
@@ -155,7 +155,7 @@ function ensureDefaults(ctx: ControllerContext, ns: string): void {
     });
   }
   const cm = ctx.cluster.resource("", "configmaps");
-  if (ctx.sim.caPem && !ctx.cluster.tryGet(cm, ns, "kube-root-ca.crt")) {
+  if (ctx.sim.caPem && !ctx.cluster.peek(cm, ns, "kube-root-ca.crt")) {
     ctx.cluster.create(cm, ns, {
       apiVersion: "v1",
       kind: "ConfigMap",

@@ -33,7 +33,7 @@ const NOT_READY_TAINT = { key: "node.kubernetes.io/not-ready", effect: "NoSchedu
 
 /** Which /24 of the pod CIDR a node gets (the lowest free one). */
 function allocatePodCidr(ctx: ControllerContext, name: string): string | undefined {
-  const nodes = ctx.cluster.list(ctx.cluster.resource("", "nodes"));
+  const nodes = ctx.cluster.scan(ctx.cluster.resource("", "nodes"));
   const mine = nodes.find((n) => n.metadata.name === name)?.spec?.podCIDR;
   if (mine) return mine;
   const [base, bits] = ctx.sim.podCidr.split("/");
@@ -52,7 +52,7 @@ function allocatePodCidr(ctx: ControllerContext, name: string): string | undefin
 /** What the kubelet creates when it registers (idempotent: a second call updates labels and taints). */
 export function registerNode(ctx: ControllerContext, reg: NodeRegistration): KubeObject {
   const rt = ctx.cluster.resource("", "nodes");
-  const existing = ctx.cluster.tryGet(rt, "", reg.name);
+  const existing = ctx.cluster.peek(rt, "", reg.name);
   const labels: Record<string, string> = {
     "beta.kubernetes.io/arch": "amd64",
     "beta.kubernetes.io/os": "linux",
@@ -116,7 +116,7 @@ export function registerNode(ctx: ControllerContext, reg: NodeRegistration): Kub
     stored = ctx.cluster.create(rt, "", node, { manager: "kubelet" }).object;
   }
   const leases = ctx.cluster.resource("coordination.k8s.io", "leases");
-  if (!ctx.cluster.tryGet(leases, "kube-node-lease", reg.name)) {
+  if (!ctx.cluster.peek(leases, "kube-node-lease", reg.name)) {
     try {
       ctx.cluster.create(leases, "kube-node-lease", {
         apiVersion: "coordination.k8s.io/v1",
@@ -205,8 +205,10 @@ export function isCniPod(ctx: ControllerContext, pod: KubeObject): boolean {
 
 /** The CNI agent pod on a node, if any. */
 export function cniPodOn(ctx: ControllerContext, node: string): KubeObject | undefined {
-  const pods = ctx.cluster.list(ctx.cluster.resource("", "pods"), ctx.sim.cni.namespace);
-  return pods.find((p) => p.spec?.nodeName === node && isCniPod(ctx, p) && !p.metadata.deletionTimestamp);
+  return ctx.cluster.store.podsOn(node).find((p) =>
+    p.metadata.namespace === ctx.sim.cni.namespace && p.spec?.nodeName === node && isCniPod(ctx, p) &&
+    !p.metadata.deletionTimestamp
+  );
 }
 
 /** The node lifecycle controller: Ready iff the node's CNI agent pod is ready. */
@@ -221,10 +223,10 @@ export function nodeLifecycleController(): Controller {
       }
       return [];
     },
-    initialKeys: (ctx) => ctx.cluster.list(ctx.cluster.resource("", "nodes")).map((n) => n.metadata.name!),
+    initialKeys: (ctx) => ctx.cluster.scan(ctx.cluster.resource("", "nodes")).map((n) => n.metadata.name!),
     reconcile(name, ctx) {
       const rt = ctx.cluster.resource("", "nodes");
-      const node = ctx.cluster.tryGet(rt, "", name);
+      const node = ctx.cluster.peek(rt, "", name);
       if (!node) return;
       const cni = cniPodOn(ctx, name);
       const ready = !!cni && isPodReady(cni);

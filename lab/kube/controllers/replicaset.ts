@@ -14,6 +14,7 @@ import {
   controlledBy,
   controllerOf,
   controllerRef,
+  dependentsIn,
   isPodActive,
   isPodReady,
   keyOf,
@@ -48,10 +49,9 @@ export function podFromTemplate(
   };
 }
 
+/** The pods `owner` controls (read-only: as the store holds them). */
 export function ownedPods(ctx: ControllerContext, owner: KubeObject): KubeObject[] {
-  return ctx.cluster.list(ctx.cluster.resource("", "pods"), owner.metadata.namespace).filter((p) =>
-    controlledBy(p, owner)
-  );
+  return dependentsIn(ctx, owner, "", "pods").filter((p) => controlledBy(p, owner));
 }
 
 export function replicaSetController(): Controller {
@@ -67,11 +67,11 @@ export function replicaSetController(): Controller {
       }
       return [];
     },
-    initialKeys: (ctx) => ctx.cluster.list(ctx.cluster.resource("apps", "replicasets")).map(keyOf),
+    initialKeys: (ctx) => ctx.cluster.scan(ctx.cluster.resource("apps", "replicasets")).map(keyOf),
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
       const rt = ctx.cluster.resource("apps", "replicasets");
-      const rs = ctx.cluster.tryGet(rt, ns, name);
+      const rs = ctx.cluster.peek(rt, ns, name);
       if (!rs || rs.metadata.deletionTimestamp) return;
       const pods = ctx.cluster.resource("", "pods");
       const active = ownedPods(ctx, rs).filter(isPodActive);

@@ -24,23 +24,23 @@ export function schedulerController(): Controller {
       }
       if (e.group === "" && (e.resource === "nodes" || (e.resource === "pods" && e.type === "DELETED"))) {
         // a node changed (or freed room): every pending pod may fit now
-        return ctx.cluster.list(ctx.cluster.resource("", "pods"))
+        return ctx.cluster.store.podsOn("")
           .filter((p) => !p.spec?.nodeName && !p.metadata.deletionTimestamp)
           .map(keyOf);
       }
       return [];
     },
     initialKeys: (ctx) =>
-      ctx.cluster.list(ctx.cluster.resource("", "pods")).filter((p) => !p.spec?.nodeName).map(keyOf),
+      ctx.cluster.scan(ctx.cluster.resource("", "pods")).filter((p) => !p.spec?.nodeName).map(keyOf),
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
       const pods = ctx.cluster.resource("", "pods");
-      const pod = ctx.cluster.tryGet(pods, ns, name);
+      const pod = ctx.cluster.peek(pods, ns, name);
       if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) return;
       if ((pod.spec?.schedulerName ?? "default-scheduler") !== "default-scheduler") return;
       if ((pod.spec?.schedulingGates ?? []).length) return;
-      const nodes = ctx.cluster.list(ctx.cluster.resource("", "nodes"));
-      const placed = ctx.cluster.list(pods).filter((p) => p.spec?.nodeName);
+      const nodes = ctx.cluster.scan(ctx.cluster.resource("", "nodes"));
+      const placed = ctx.cluster.scan(pods).filter((p) => p.spec?.nodeName);
       const reasons = new Map<string, number>();
       const fit: KubeObject[] = [];
       for (const n of nodes) {
@@ -78,7 +78,7 @@ export function schedulerController(): Controller {
         return;
       }
       const load = new Map<string, number>();
-      for (const p of ctx.cluster.list(pods)) {
+      for (const p of ctx.cluster.scan(pods)) {
         if (p.spec?.nodeName) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
       }
       fit.sort((a, b) =>

@@ -40,12 +40,12 @@ export function statefulSetController(): Controller {
       }
       return [];
     },
-    initialKeys: (ctx) => ctx.cluster.list(ctx.cluster.resource("apps", "statefulsets")).map(keyOf),
+    initialKeys: (ctx) => ctx.cluster.scan(ctx.cluster.resource("apps", "statefulsets")).map(keyOf),
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
       const rt = ctx.cluster.resource("apps", "statefulsets");
       const pods = ctx.cluster.resource("", "pods");
-      const sts = ctx.cluster.tryGet(rt, ns, name);
+      const sts = ctx.cluster.peek(rt, ns, name);
       if (!sts || sts.metadata.deletionTimestamp) return;
       const replicas = sts.spec?.replicas ?? 1;
       const revision = `${name}-${templateHash(sts.spec.template)}`;

@@ -24,6 +24,8 @@ const GROUP_ORDER = [
 export class Registry {
   #builtin = BUILTIN_RESOURCES;
   #custom = new Map<string, ResourceType>(); // by "<plural>.<group>"
+  /** byPlural answers by "group/plural" (the controllers ask on every change); cleared when CRDs come or go. */
+  #byPlural = new Map<string, ResourceType | undefined>();
 
   /** All served resources. */
   all(): ResourceType[] {
@@ -37,7 +39,11 @@ export class Registry {
 
   /** The resource by group and plural, whatever the version. */
   byPlural(group: string, plural: string): ResourceType | undefined {
-    return this.all().find((r) => r.group === group && r.plural === plural);
+    const key = `${group}/${plural}`;
+    if (this.#byPlural.has(key)) return this.#byPlural.get(key);
+    const rt = this.all().find((r) => r.group === group && r.plural === plural);
+    this.#byPlural.set(key, rt);
+    return rt;
   }
 
   byKind(group: string, kind: string): ResourceType | undefined {
@@ -68,10 +74,12 @@ export class Registry {
 
   setCustom(key: string, rt: ResourceType): void {
     this.#custom.set(key, rt);
+    this.#byPlural.clear();
   }
 
   removeCustom(key: string): void {
     this.#custom.delete(key);
+    this.#byPlural.clear();
   }
 
   custom(key: string): ResourceType | undefined {
