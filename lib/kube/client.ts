@@ -80,6 +80,8 @@ export class KubeClient {
   readonly transport: KubeTransport;
   readonly clock: Clock;
   #resources = new Map<string, ApiResource[]>();
+  #discovering = new Map<string, Promise<ApiResource[]>>();
+  #generation = 0;
 
   constructor(kubeConfig: KubeConfig, opts: { clock: Clock }) {
     this.transport = new KubeTransport(kubeConfig);
@@ -93,18 +95,34 @@ export class KubeClient {
   /** Forgets cached discovery (after CRDs changed). */
   refreshDiscovery(): void {
     this.#resources.clear();
+    this.#discovering.clear();
+    this.#generation++;
   }
 
-  async #resourcesOf(apiVersion: string, signal?: AbortSignal): Promise<ApiResource[]> {
+  #resourcesOf(apiVersion: string, signal?: AbortSignal): Promise<ApiResource[]> {
     const cached = this.#resources.get(apiVersion);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    // concurrent requests (applyManifests' parallel applies) share one discovery request
+    let pending = this.#discovering.get(apiVersion);
+    if (!pending) {
+      const p: Promise<ApiResource[]> = this.#discover(apiVersion, signal).finally(() => {
+        if (this.#discovering.get(apiVersion) === p) this.#discovering.delete(apiVersion);
+      });
+      this.#discovering.set(apiVersion, pending = p);
+    }
+    return pending;
+  }
+
+  async #discover(apiVersion: string, signal?: AbortSignal): Promise<ApiResource[]> {
     const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const generation = this.#generation;
     try {
       const res = await this.transport.request("GET", path, { signal, action: `discover ${apiVersion}` });
       const list = ((res.body as { resources?: ApiResource[] }).resources ?? []).filter((r) =>
         !r.name.includes("/")
       );
-      this.#resources.set(apiVersion, list);
+      // an answer from before refreshDiscovery is used once but not kept
+      if (generation === this.#generation) this.#resources.set(apiVersion, list);
       return list;
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return [];
