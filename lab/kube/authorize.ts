@@ -47,17 +47,17 @@ function rulesFor(cluster: KubeCluster, user: UserInfo, namespace?: string): Rul
   const rules: Rule[] = [];
   const roleRules = (kind: string, name: string, ns?: string): Rule[] => {
     const role: KubeObject | undefined = kind === "ClusterRole"
-      ? cluster.store.get("rbac.authorization.k8s.io", "clusterroles", "", name)
-      : cluster.store.get("rbac.authorization.k8s.io", "roles", ns ?? "", name);
+      ? cluster.store.peek("rbac.authorization.k8s.io", "clusterroles", "", name)
+      : cluster.store.peek("rbac.authorization.k8s.io", "roles", ns ?? "", name);
     return (role?.rules ?? []) as Rule[];
   };
-  for (const b of cluster.store.list("rbac.authorization.k8s.io", "clusterrolebindings")) {
+  for (const b of cluster.store.scan("rbac.authorization.k8s.io", "clusterrolebindings")) {
     if ((b.subjects ?? []).some((s: Record<string, string>) => subjectMatches(s, user))) {
       rules.push(...roleRules(b.roleRef?.kind, b.roleRef?.name));
     }
   }
   if (namespace) {
-    for (const b of cluster.store.list("rbac.authorization.k8s.io", "rolebindings", namespace)) {
+    for (const b of cluster.store.scan("rbac.authorization.k8s.io", "rolebindings", namespace)) {
       if ((b.subjects ?? []).some((s: Record<string, string>) => subjectMatches(s, user, namespace))) {
         rules.push(...roleRules(b.roleRef?.kind, b.roleRef?.name, namespace));
       }
