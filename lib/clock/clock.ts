@@ -49,8 +49,12 @@ export class ScaledClock implements Clock {
   now(): number {
     return this.#origin + (performance.now() - this.#realStart) * this.scale;
   }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return abortable(ms / this.scale, signal);
+  /** Resolves once `ms` virtual ms have passed: never early, though a timer may fire a little early. */
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const until = this.now() + ms;
+    // setTimeout may fire up to about a millisecond early, which is `scale` virtual ms here; a
+    // caller that checks `now() >= until` after waking would find its time not yet come
+    do await abortable(Math.max(0, until - this.now()) / this.scale, signal); while (this.now() < until);
   }
 }
 
