@@ -7,6 +7,7 @@
 import { runClusterBenchGrid } from "./cluster.ts";
 import { runVmBenchGrid } from "./vms.ts";
 import { runWorkersBench } from "./workers.ts";
+import { runEngineBench } from "../lib/engine/bench.ts";
 
 type Scenario = { describe: string; run: () => Promise<unknown> };
 
@@ -20,6 +21,10 @@ const SCENARIOS: Record<string, Scenario> = {
     describe:
       "layer 01 whole: empty host → 3/10/50 nodes Ready and probed, realistic profile, ratio to the lower bound",
     run: () => runClusterBenchGrid(),
+  },
+  engine: {
+    describe: "engine and state: checkpoint cost, per-step overhead, makespan vs bound under host limits",
+    run: () => runEngineBench(),
   },
   workers: {
     describe: "edge monitor in workerd: checks/s, CPU per check, monitors per tick per plan",
