@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const kube = KubeClient.fromKubeconfig(text, { clock });
+ * const kube = await KubeClient.fromKubeconfig(text, { clock });
  * await kube.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", namespace: "default" }, data: {} });
  * ```
  */
@@ -88,8 +88,11 @@ export class KubeClient {
     this.clock = opts.clock;
   }
 
-  static fromKubeconfig(text: string, opts: { clock: Clock } & LoadKubeconfigOptions): KubeClient {
-    return new KubeClient(loadKubeconfig(text, opts), opts);
+  static async fromKubeconfig(
+    text: string,
+    opts: { clock: Clock } & LoadKubeconfigOptions,
+  ): Promise<KubeClient> {
+    return new KubeClient(await loadKubeconfig(text, opts), opts);
   }
 
   /** Forgets cached discovery (after CRDs changed). */

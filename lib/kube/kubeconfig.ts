@@ -6,10 +6,11 @@
  *
  * @example
  * ```ts
- * const kc = loadKubeconfig(await Deno.readTextFile(".strata/homelab/kubeconfig"));
+ * const kc = await loadKubeconfig(await Deno.readTextFile(".strata/homelab/kubeconfig"));
  * ```
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { clientNode } from "./client_node.ts";
 import { UsageError } from "../errors.ts";
 
 export interface LoadKubeconfigOptions {
@@ -19,9 +20,9 @@ export interface LoadKubeconfigOptions {
   source?: string;
 }
 
-export function loadKubeconfig(text: string, opts: LoadKubeconfigOptions = {}): KubeConfig {
+export async function loadKubeconfig(text: string, opts: LoadKubeconfigOptions = {}): Promise<KubeConfig> {
   const source = opts.source ?? "the kubeconfig";
-  const kc = new KubeConfig();
+  const kc = new (await clientNode()).KubeConfig();
   try {
     kc.loadFromString(text);
   } catch (err) {

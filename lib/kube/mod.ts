@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { applyManifests, KubeClient, parseManifests, waitForRollout } from "../kube/mod.ts";
- * const kube = KubeClient.fromKubeconfig(text, { clock });
+ * const kube = await KubeClient.fromKubeconfig(text, { clock });
  * await applyManifests(kube, parseManifests(yaml));
  * ```
  */

@@ -13,12 +13,8 @@
  * const { status, body } = await t.request("GET", "/api/v1/nodes");
  * ```
  */
-import {
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  type KubeConfig,
-  RequestContext,
-} from "@kubernetes/client-node";
+import type { IsomorphicFetchHttpLibrary, KubeConfig, RequestContext } from "@kubernetes/client-node";
+import { clientNode } from "./client_node.ts";
 import { StrataError, TransientError } from "../errors.ts";
 
 /** The Status object the API answers errors with. */
@@ -80,16 +76,10 @@ export interface KubeResponse {
   warnings: string[];
 }
 
-const METHODS: Record<string, HttpMethod> = {
-  GET: HttpMethod.GET,
-  POST: HttpMethod.POST,
-  PUT: HttpMethod.PUT,
-  PATCH: HttpMethod.PATCH,
-  DELETE: HttpMethod.DELETE,
-};
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 export class KubeTransport {
-  #http = new IsomorphicFetchHttpLibrary();
+  #http?: IsomorphicFetchHttpLibrary;
   /**
    * The connection pool (undici dispatcher with the kubeconfig's TLS material and keep-alive) of
    * the current cluster and user. client-node builds a new one on every
@@ -129,7 +119,11 @@ export class KubeTransport {
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const ctx = new RequestContext(url.toString(), METHODS[method]);
+    const k8s = await clientNode();
+    this.#http ??= new k8s.IsomorphicFetchHttpLibrary();
+    const verb = METHODS.find((m) => m === method);
+    if (!verb) throw new Error(`unsupported HTTP method ${method}`);
+    const ctx = new k8s.RequestContext(url.toString(), k8s.HttpMethod[verb]);
     await this.kubeConfig.applySecurityAuthentication(ctx);
     this.#pooled(ctx);
     ctx.setHeaderParam("Accept", opts.accept ?? "application/json");

@@ -194,7 +194,7 @@ Deno.test("lib/kube: a client certificate from another CA is refused with 401", 
       organization: ["system:masters"],
     });
     const kc = kubeconfigText(t.kube.url, t.caPem, cert.certificate, encodePrivateKeyPem(cert.privateKey));
-    const client = KubeClient.fromKubeconfig(kc, { clock });
+    const client = await KubeClient.fromKubeconfig(kc, { clock });
     const err = await assertRejects(() => client.list("v1", "Namespace"));
     assertMatch(
       String((err as Error).message),

@@ -73,7 +73,7 @@ export async function startTestKube(opts: {
     cert.certificate,
     encodePrivateKeyPem(cert.privateKey),
   );
-  const client = KubeClient.fromKubeconfig(kubeconfig, { clock: opts.clock });
+  const client = await KubeClient.fromKubeconfig(kubeconfig, { clock: opts.clock });
   return { kube, kubeconfig, client, caPem: ca.certificate, close: () => kube.close() };
 }
 
