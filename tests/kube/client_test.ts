@@ -16,21 +16,7 @@ import {
   waitForRollout,
 } from "../../lib/kube/mod.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../testing.ts";
-import { kubeconfigText, registerNodes, startTestKube } from "./helpers.ts";
-
-const CNI = `
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: cilium, namespace: kube-system}
-spec:
-  selector: {matchLabels: {k8s-app: cilium}}
-  template:
-    metadata: {labels: {k8s-app: cilium}}
-    spec:
-      hostNetwork: true
-      tolerations: [{operator: Exists}]
-      containers: [{name: agent, image: "quay.io/cilium/cilium:v1.18.2"}]
-`;
+import { CNI_DAEMONSET, kubeconfigText, registerNodes, startTestKube } from "./helpers.ts";
 
 const APP = `
 apiVersion: v1
@@ -59,7 +45,7 @@ Deno.test("lib/kube: apply, re-apply unchanged, change, rollout and condition wa
   const t = await startTestKube({ clock });
   try {
     registerNodes(t.kube, { controlPlanes: 1, workers: 2 });
-    await applyManifests(t.client, parseManifests(CNI));
+    await applyManifests(t.client, parseManifests(CNI_DAEMONSET));
     const first = await applyManifests(t.client, parseManifests(APP));
     assertEquals(first.map((r) => `${r.ref.kind}:${r.action}`), [
       "Namespace:created",

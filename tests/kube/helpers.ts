@@ -100,3 +100,28 @@ export function registerNodes(
 }
 
 export const fastRandom = seededRandom;
+
+/** A DaemonSet the emulator treats as the CNI agent (kube-system, k8s-app=cilium). */
+export const CNI_DAEMONSET = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: cilium, namespace: kube-system}
+spec:
+  selector: {matchLabels: {k8s-app: cilium}}
+  template:
+    metadata: {labels: {k8s-app: cilium}}
+    spec:
+      hostNetwork: true
+      tolerations: [{operator: Exists}]
+      containers: [{name: cilium-agent, image: "quay.io/cilium/cilium:v1.18.2"}]
+`;
+
+/** Whether a command is on PATH (the kubectl tests skip without it). */
+export async function haveCommand(cmd: string): Promise<boolean> {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `command -v ${cmd}`],
+    stdout: "null",
+    stderr: "null",
+  })
+    .output().catch(() => undefined);
+  return out?.success ?? false;
+}

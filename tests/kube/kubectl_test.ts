@@ -6,22 +6,9 @@
  */
 import { ScaledClock } from "../../lib/clock/clock.ts";
 import { assert, assertEquals, assertMatch } from "../testing.ts";
-import { registerNodes, startTestKube } from "./helpers.ts";
+import { CNI_DAEMONSET, haveCommand, registerNodes, startTestKube } from "./helpers.ts";
 
-async function which(cmd: string): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("sh", {
-      args: ["-c", `command -v ${cmd}`],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
-const HAVE_KUBECTL = await which("kubectl");
+const HAVE_KUBECTL = await haveCommand("kubectl");
 if (!HAVE_KUBECTL) console.log("kubectl is not on PATH: skipping the kubectl tests");
 
 async function kubectl(
@@ -37,19 +24,6 @@ async function kubectl(
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
-
-const CNI = `apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: cilium, namespace: kube-system}
-spec:
-  selector: {matchLabels: {k8s-app: cilium}}
-  template:
-    metadata: {labels: {k8s-app: cilium}}
-    spec:
-      hostNetwork: true
-      tolerations: [{operator: Exists}]
-      containers: [{name: cilium-agent, image: "quay.io/cilium/cilium:v1.18.2"}]
-`;
 
 const APP = `apiVersion: apps/v1
 kind: Deployment
@@ -77,7 +51,7 @@ Deno.test({
     const t = await startTestKube({ clock, address: "127.0.9.11" });
     try {
       await Deno.writeTextFile(`${dir}/kubeconfig`, t.kubeconfig);
-      await Deno.writeTextFile(`${dir}/cni.yaml`, CNI);
+      await Deno.writeTextFile(`${dir}/cni.yaml`, CNI_DAEMONSET);
       await Deno.writeTextFile(`${dir}/app.yaml`, APP);
       registerNodes(t.kube, { controlPlanes: 1, workers: 2 });
 

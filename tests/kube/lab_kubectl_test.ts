@@ -5,18 +5,9 @@
  */
 import { assertEquals, assertMatch } from "../testing.ts";
 import { readAll, readUntil, strata, strataCommand, tempWorkdir } from "../cli/run.ts";
+import { haveCommand } from "./helpers.ts";
 
-async function which(cmd: string): Promise<boolean> {
-  const out = await new Deno.Command("sh", {
-    args: ["-c", `command -v ${cmd}`],
-    stdout: "null",
-    stderr: "null",
-  })
-    .output().catch(() => undefined);
-  return out?.success ?? false;
-}
-
-const HAVE_KUBECTL = await which("kubectl");
+const HAVE_KUBECTL = await haveCommand("kubectl");
 if (!HAVE_KUBECTL) console.log("kubectl is not on PATH: skipping the lab kubectl test");
 
 Deno.test({
