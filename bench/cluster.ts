@@ -79,8 +79,7 @@ import { sshEmulator } from "../lab/ssh/emulator.ts";
 import { proxmoxEmulator } from "../lab/proxmox/emulator.ts";
 import { proxmoxNodes } from "../lab/proxmox/server.ts";
 import { vmBoots } from "../lab/proxmox/boots.ts";
-import { TalosLab } from "../lab/talos/emulator.ts";
-import { kubeOnTalos } from "../lab/kube/on_talos.ts";
+import { talosEmulatorWith } from "../lab/talos/register.ts";
 import type { KubeObject } from "../lab/kube/types.ts";
 import { persistentAuth } from "../layers/00-persistent-auth/mod.ts";
 import { infrastructure } from "../layers/01-infrastructure/mod.ts";
@@ -140,90 +139,44 @@ interface PodTimes {
   succeeded?: number;
 }
 
-/** The lab's Talos emulator (as lab/talos/register.ts) that also watches the Kubernetes store's pods. */
-function talosWatching(pods: Map<string, PodTimes>, cpu: { kubeStoreMs: number }): LabEmulator {
-  return {
-    system: "talos",
-    async start(lab, cfg) {
-      const kube = kubeOnTalos(lab, { cniNeverStarts: cfg.lab?.ciliumNeverStarts });
-      const unsubscribes: (() => void)[] = [];
-      const talos = await TalosLab.start({
-        world: lab.world,
-        clock: lab.clock,
-        profile: lab.profile,
-        random: lab.random,
-        trace: lab.trace,
-        faults: lab.faults("talos"),
-        talosVersion: cfg.talos.version,
-        kubeHandlers: (cluster, info) => {
-          const first = !kube.emulator(cluster);
-          const handlers = kube.handlers(cluster, info);
-          if (first) {
-            const emu = kube.emulator(cluster)!;
-            // time the store's reads (get and list deep-copy what they return; the controllers'
-            // peek, scan and index reads do not): the emulator's own CPU, which the scaled clock
-            // turns into virtual time nothing else can use
-            const store = emu.cluster.store;
-            for (
-              const method of [
-                "list",
-                "get",
-                "peek",
-                "scan",
-                "podsOn",
-                "eventsAbout",
-                "dependentKeys",
-              ] as const
-            ) {
-              const inner = store[method].bind(store) as (...a: unknown[]) => unknown;
-              (store as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
-                const t = performance.now();
-                try {
-                  return inner(...a);
-                } finally {
-                  cpu.kubeStoreMs += performance.now() - t;
-                }
-              };
-            }
-            unsubscribes.push(emu.cluster.store.subscribe((e) => {
-              if (e.group !== "" || e.resource !== "pods" || e.type === "DELETED") return;
-              const o = e.object as KubeObject;
-              const uid = o.metadata.uid!;
-              const now = lab.clock.now();
-              let p = pods.get(uid);
-              if (!p) {
-                pods.set(uid, p = { name: o.metadata.name!, labels: { ...o.metadata.labels ?? {} } });
-              }
-              p.node = o.spec?.nodeName ?? p.node;
-              const phase = o.status?.phase;
-              if (phase === "Pending" && o.status?.containerStatuses && p.creating === undefined) {
-                p.creating = now;
-              }
-              if (phase === "Running" && p.running === undefined) p.running = now;
-              if (phase === "Succeeded" && p.succeeded === undefined) p.succeeded = now;
-            }));
+/** The lab's Talos emulator, with the Kubernetes store's reads timed and its pods watched. */
+function talosWatching(pods: Map<string, PodTimes>, cpu: { kubeStoreMs: number }, clock: () => number) {
+  return talosEmulatorWith({
+    onKubeEmulator(emu) {
+      // time the store's reads (get and list deep-copy what they return; the controllers'
+      // peek, scan and index reads do not): the emulator's own CPU, which the scaled clock
+      // turns into virtual time nothing else can use
+      const store = emu.cluster.store;
+      for (
+        const method of ["list", "get", "peek", "scan", "podsOn", "eventsAbout", "dependentKeys"] as const
+      ) {
+        const inner = store[method].bind(store) as (...a: unknown[]) => unknown;
+        (store as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
+          const t = performance.now();
+          try {
+            return inner(...a);
+          } finally {
+            cpu.kubeStoreMs += performance.now() - t;
           }
-          return handlers;
-        },
-        kubelet: kube.kubelet,
+        };
+      }
+      return store.subscribe((e) => {
+        if (e.group !== "" || e.resource !== "pods" || e.type === "DELETED") return;
+        const o = e.object as KubeObject;
+        const uid = o.metadata.uid!;
+        const now = clock();
+        let p = pods.get(uid);
+        if (!p) pods.set(uid, p = { name: o.metadata.name!, labels: { ...o.metadata.labels ?? {} } });
+        p.node = o.spec?.nodeName ?? p.node;
+        const phase = o.status?.phase;
+        if (phase === "Pending" && o.status?.containerStatuses && p.creating === undefined) {
+          p.creating = now;
+        }
+        if (phase === "Running" && p.running === undefined) p.running = now;
+        if (phase === "Succeeded" && p.succeeded === undefined) p.succeeded = now;
       });
-      const unsubscribe = vmBoots(lab.world).subscribe((e) => {
-        if (e.kind === "stop") talos.vmStopped(e.host, e.vmid);
-        else if (e.kind === "destroy") talos.vmDestroyed(e.host, e.vmid);
-        else talos.vmStarted(e.host, e.vmid, e.ip, e.mac);
-      });
-      return [{
-        name: "talos",
-        endpoints: [],
-        close: async () => {
-          unsubscribe();
-          for (const u of unsubscribes) u();
-          await talos.close();
-          await kube.close();
-        },
-      }];
     },
-  };
+  });
 }
 
 /** A lab runtime like `openLab`'s, with a world in memory, an in-memory trace and our own emulators. */
@@ -321,7 +274,7 @@ export async function runClusterBench(
       },
     },
     sshEmulator,
-    talosWatching(pods, cpu),
+    talosWatching(pods, cpu, () => lab.clock.now()),
     proxmoxEmulator,
   ]);
   const clock = lab.clock;
