@@ -7,32 +7,23 @@
 import { connectProxmoxSsh } from "../../lib/run/ssh.ts";
 import type { LayerDefinition, RenderedArtifacts, RunEnv } from "../../lib/run/env.ts";
 import { fluxDeployKeyStep, sealedSecretsKeyStep, talosSecretsStep } from "./keys.ts";
-import { proxmoxAccessStep, proxmoxCaStep, STRATA_USER } from "./proxmox.ts";
-import { labAddress } from "../../lab/address.ts";
+import { proxmoxAccessStep, proxmoxCaStep } from "./proxmox.ts";
 import type { StepContext } from "../../lib/engine/types.ts";
-import { ProxmoxClient } from "../../lib/proxmox/client.ts";
 import { ProxmoxApiError } from "../../lib/proxmox/errors.ts";
+import { proxmoxClientWith } from "../../lib/run/proxmox.ts";
 import "./preflight.ts";
 
 /** Whether an API token secret authenticates on a host's API (verified against its root CA). */
 async function tokenWorks(
   env: RunEnv,
-  host: RunEnv["config"]["proxmox"]["hosts"][number],
+  host: string,
   ctx: StepContext,
   token: string,
   secret: string,
 ): Promise<boolean> {
-  const caPem = ctx.output<{ caPem: string }>(`auth.proxmox-ca.${host.name}`)?.caPem;
+  const caPem = ctx.output<{ caPem: string }>(`auth.proxmox-ca.${host}`)?.caPem;
   if (!caPem) return false;
-  const api = new URL(host.api);
-  if (env.lab) api.hostname = labAddress(api.hostname);
-  const pve = new ProxmoxClient({
-    baseUrl: api.origin,
-    tokenId: `${STRATA_USER}!${token}`,
-    secret,
-    caPem,
-    clock: ctx.clock,
-  });
+  const pve = proxmoxClientWith(env, host, { token, secret, caPem, clock: ctx.clock });
   try {
     await pve.get("/version", undefined, ctx.signal);
     return true;
@@ -84,7 +75,7 @@ export const persistentAuth: LayerDefinition = {
           connect,
           rotateTokens: env.flags.rotateProxmoxTokens,
           peers: hosts.slice(0, i).map((h) => h.name),
-          tokenWorks: (ctx, token, secret) => tokenWorks(env, host, ctx, token, secret),
+          tokenWorks: (ctx, token, secret) => tokenWorks(env, host.name, ctx, token, secret),
         });
         // one host after the other: hosts of one PVE cluster change the same user database, and
         // a later host checks the earlier hosts' tokens against its API (verified with its CA)
