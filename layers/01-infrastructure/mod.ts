@@ -12,7 +12,6 @@ import type { StepContext } from "../../lib/engine/types.ts";
 import { proxmoxClientFor } from "../../lib/run/proxmox.ts";
 import type { LayerDefinition, RenderedArtifacts, RunEnv } from "../../lib/run/env.ts";
 import { installerImage } from "../../lib/talos/factory/image.ts";
-import { schematicId, schematicYaml } from "../../lib/talos/factory/schematic.ts";
 import { generateClusterConfigs, generateMachineConfig } from "../../lib/talos/machineconfig/mod.ts";
 import { machineConfigInputs } from "../../lib/talos/machineconfig/from_config.ts";
 import { generateTalosAdminCertificate, type TalosSecretsBundle } from "../../lib/talos/secrets.ts";
@@ -29,23 +28,13 @@ import {
 import { csiVolumesStep } from "./csi_volumes.ts";
 import { NODES_READY_STEP, nodeSteps } from "./nodes.ts";
 import { ADMIN_CERT_STEP, KUBECONFIG_STEP, type TalosNode, talosSteps } from "./talos.ts";
-import { imageVolid, vmCreateParams, vmSteps } from "./vms.ts";
+import { imageVolid, SCHEMATIC_STEP, schematicFor, vmCreateParams, vmStepId, vmSteps } from "./vms.ts";
 import "./preflight.ts";
 import "./preflight_versions.ts";
 
-const SCHEMATIC_STEP = "infra.image-schematic";
-const vmStepId = (node: string) => `infra.vm.${node}`;
-
-/** The schematic id: the run's, else computed as the factory computes it (SHA-256 of the schematic). */
-async function schematicOf(
-  env: RunEnv,
-  ctx?: StepContext,
-): Promise<{ id: string; from: "state" | "computed" }> {
-  const fromState = (ctx?.output(SCHEMATIC_STEP) ?? env.state.step(SCHEMATIC_STEP)?.output)?.schematic as
-    | string
-    | undefined;
-  if (fromState) return { id: fromState, from: "state" };
-  return { id: await schematicId(schematicYaml(env.config.talos.extensions)), from: "computed" };
+/** The schematic id of this run (a step's context) or of the state (`render`). */
+function schematicOf(env: RunEnv, ctx?: StepContext) {
+  return schematicFor(env.config, ctx?.output(SCHEMATIC_STEP) ?? env.state.step(SCHEMATIC_STEP)?.output);
 }
 
 /** The Talos secrets bundle layer 00 keeps. */
@@ -200,11 +189,10 @@ export const infrastructure: LayerDefinition = {
       probesAfter: [CILIUM_ROLLOUT_STEP],
     });
     // VMs depend on the (apply: no-op) CSI step so that destroy removes volumes after the VMs
+    const vmIds = new Set(config.nodes.map((n) => vmStepId(n.name)));
     return [
       csi,
-      ...vms.map((s) =>
-        s.id.startsWith("infra.vm.") ? { ...s, dependsOn: [...s.dependsOn ?? [], csi.id] } : s
-      ),
+      ...vms.map((s) => vmIds.has(s.id) ? { ...s, dependsOn: [...s.dependsOn ?? [], csi.id] } : s),
       ...talos,
       ...cilium,
       ...nodes,

@@ -12,7 +12,7 @@ import type { ProxmoxClient } from "../../lib/proxmox/client.ts";
 import { createSchematic } from "../../lib/talos/factory/schematic.ts";
 import { FACTORY_ADDRESS, FACTORY_PORT } from "../../lab/factory/emulator.ts";
 import { PROVISIONER_PRIVILEGES } from "../00-persistent-auth/proxmox.ts";
-import { clusterTag } from "./vms.ts";
+import { clusterTag, vmStepId } from "./vms.ts";
 
 const GiB = 1024 ** 3;
 
@@ -195,7 +195,7 @@ registerCheck({
   layers,
   beforeLayer: true,
   run: async ({ env }) => {
-    const fresh = env.config.nodes.filter((n) => !env.state.step(`infra.vm.${n.name}`));
+    const fresh = env.config.nodes.filter((n) => !env.state.step(vmStepId(n.name)));
     const targets = [
       ...fresh.map((n) => ({ what: `${n.name} (${n.ip})`, ip: n.ip })),
       ...(env.state.layer("01-infrastructure")

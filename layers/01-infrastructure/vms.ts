@@ -21,6 +21,8 @@ import {
 import { ImageFactoryClient } from "../../lib/talos/factory/client.ts";
 
 export const SCHEMATIC_STEP = "infra.image-schematic";
+/** The step that makes (or finds) a node's VM. */
+export const vmStepId = (node: string) => `infra.vm.${node}`;
 /** Prefix of the step that downloads the image once onto a storage several hosts share. */
 export const SHARED_IMAGE_STEP = "infra.image-shared";
 
@@ -172,7 +174,7 @@ export function vmSteps(input: VmInputs): Step[] {
       return vm;
     };
     return {
-      id: `infra.vm.${node.name}`,
+      id: vmStepId(node.name),
       title: `VM ${node.name} (${node.vmid}) on ${node.host}`,
       dependsOn: [image.id],
       resources: [`proxmox-host:${node.host}`],
@@ -255,13 +257,24 @@ export function imageVolid(storage: string, schematic: string, version: string):
 }
 
 /**
- * The image's file name, its volid on `storage` and its URL, from the schematic step's output; in a
- * plan before any run, from the schematic id as the factory computes it.
+ * The schematic id: from the schematic step's output when there is one, else computed as the
+ * factory computes it (SHA-256 of the canonical schematic), for plans and `render` before any run.
  */
+export async function schematicFor(
+  config: ClusterConfig,
+  output?: Record<string, unknown>,
+): Promise<{ id: string; from: "state" | "computed" }> {
+  const id = output?.schematic as string | undefined;
+  return id
+    ? { id, from: "state" }
+    : { id: await schematicId(schematicYaml(config.talos.extensions)), from: "computed" };
+}
+
+/** The image's file name, its volid on `storage` and its URL, from the schematic step's output. */
 async function imageName(input: VmInputs, ctx: StepContext, storage: string) {
   const { config } = input;
   const out = ctx.output<{ schematic: string; imageUrl: string }>(SCHEMATIC_STEP);
-  const schematic = out?.schematic ?? await schematicId(schematicYaml(config.talos.extensions));
+  const schematic = (await schematicFor(config, out)).id;
   const filename = imageFilename(schematic, config.talos.version);
   return {
     filename,
