@@ -670,33 +670,28 @@ export class TalosLab {
     const vip = rt.vip!;
     const cl = v1.cluster;
     const sans = (cl.apiServer?.certSANs ?? []) as string[];
-    const serviceIp = (() => {
-      const cidr = (cl.network?.serviceSubnets ?? ["10.96.0.0/12"])[0] as string;
-      const parts = cidr.split("/")[0].split(".").map(Number);
-      parts[3] += 1;
-      return parts.join(".");
-    })();
-    const domain = cl.network?.dnsDomain ?? "cluster.local";
-    const controlPlanes = Object.values(this.#state.nodes)
+    const controlPlaneIps = Object.values(this.#state.nodes)
       .filter((n) => n.cluster === key && n.config && this.#factsOf(n.config).role === "controlplane")
-      .flatMap((n) => [n.ip, this.#o.address(n.ip)]);
-    const version = tagOfImage(cl.apiServer?.image) ?? "v1.35.0";
+      .map((n) => n.ip);
     const info: KubeClusterInfo = {
-      version,
+      version: tagOfImage(cl.apiServer?.image) ?? "v1.35.0",
       caPem: fromBase64(cl.ca.crt),
       podCidr: (cl.network?.podSubnets ?? ["10.244.0.0/16"])[0],
       serviceCidr: (cl.network?.serviceSubnets ?? ["10.96.0.0/12"])[0],
-      controlPlaneIps: Object.values(this.#state.nodes)
-        .filter((n) => n.cluster === key && n.config && this.#factsOf(n.config).role === "controlplane")
-        .map((n) => n.ip),
+      controlPlaneIps,
       vip,
     };
+    // the first address of the service CIDR: the `kubernetes` Service's ClusterIP
+    const serviceIp = info.serviceCidr.split("/")[0].split(".").map((o, i) => i === 3 ? Number(o) + 1 : o)
+      .join(".");
+    const domain = cl.network?.dnsDomain ?? "cluster.local";
+    const controlPlanes = controlPlaneIps.flatMap((ip) => [ip, this.#o.address(ip)]);
     const start = this.#o.startKubeApi ?? startKubeApi;
     rt.kube = await start({
       cluster: key,
       address: this.#o.address(vip),
       port: this.#o.kubePort,
-      caCertPem: fromBase64(cl.ca.crt),
+      caCertPem: info.caPem,
       caKeyPem: fromBase64(cl.ca.key),
       ips: [vip, this.#o.address(vip), serviceIp, ...controlPlanes, ...sans.filter(isIpv4)],
       dnsNames: [
@@ -707,13 +702,13 @@ export class TalosLab {
         "localhost",
         ...sans.filter((s) => !isIpv4(s) && !s.includes(":")),
       ],
-      version: kubeVersionInfo(version),
+      version: kubeVersionInfo(info.version),
       handlers: this.#o.kubeHandlers?.(key, info),
       clock: this.#o.clock,
       trace: this.#o.trace,
       faults: this.#o.faults,
     });
-    this.#note("kube-apiserver", { url: rt.kube.url, version }, "listening", vip);
+    this.#note("kube-apiserver", { url: rt.kube.url, version: info.version }, "listening", vip);
     // the kubelets of the configured nodes (waiting for the API until now) register
     for (const n of Object.values(this.#state.nodes)) {
       if (n.cluster === key && n.stage === "configured" && this.#runtime(n.ip).front) {
