@@ -60,14 +60,7 @@ export function kubeOnTalos(
       return [kubeApiHandler(kube)];
     },
     kubelet(cluster, node) {
-      emulators.get(cluster)?.registerNode({
-        name: node.name,
-        ip: node.ip,
-        role: node.role,
-        labels: node.labels,
-        taints: node.taints,
-        osImage: node.osImage,
-      });
+      emulators.get(cluster)?.registerNode(node);
     },
     async clusterGone(cluster) {
       const kube = emulators.get(cluster);

@@ -169,14 +169,7 @@ export class KubeStore {
     }
     const uid = obj.metadata?.uid;
     if (uid) this.#byUid.set(uid, key);
-    for (const r of obj.metadata?.ownerReferences ?? []) {
-      if (r?.uid) addTo(this.#byOwner, r.uid, key);
-    }
-    if (group === "" && resource === "pods") addTo(this.#podsByNode, podNode(obj), key);
-    if (group === "" && resource === "events") {
-      const about = obj.involvedObject?.uid;
-      if (typeof about === "string") addTo(this.#eventsAbout, about, key);
-    }
+    this.#entries(type, obj, (index, k) => addTo(index, k, key));
   }
 
   /** Drops `obj`'s entries; `gone` when the key itself goes (not replaced). */
@@ -189,13 +182,17 @@ export class KubeStore {
     }
     const uid = obj.metadata?.uid;
     if (uid && this.#byUid.get(uid) === key) this.#byUid.delete(uid);
+    this.#entries(type, obj, (index, k) => removeFrom(index, k, key));
+  }
+
+  /** Each (index, value) an object of `type` is filed under: its owners, a pod's node, an event's subject. */
+  #entries(type: string, obj: KubeObject, at: (index: Map<string, Set<string>>, k: string) => void): void {
     for (const r of obj.metadata?.ownerReferences ?? []) {
-      if (r?.uid) removeFrom(this.#byOwner, r.uid, key);
+      if (r?.uid) at(this.#byOwner, r.uid);
     }
-    if (group === "" && resource === "pods") removeFrom(this.#podsByNode, podNode(obj), key);
-    if (group === "" && resource === "events") {
-      const about = obj.involvedObject?.uid;
-      if (typeof about === "string") removeFrom(this.#eventsAbout, about, key);
+    if (type === "/pods") at(this.#podsByNode, podNode(obj));
+    if (type === "/events" && typeof obj.involvedObject?.uid === "string") {
+      at(this.#eventsAbout, obj.involvedObject.uid);
     }
   }
 
