@@ -14,8 +14,25 @@
 export interface Clock {
   /** Current virtual time in epoch milliseconds. */
   now(): number;
-  /** Waits `ms` virtual milliseconds; rejects with the signal's reason when aborted. */
+  /**
+   * Waits `ms` virtual milliseconds, never less (`now()` has moved on by `ms` when it resolves);
+   * rejects with the signal's reason when aborted.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * Sleeps on real timers until `now()` reaches `until`. setTimeout may fire up to about a millisecond
+ * early (×scale in virtual time), so it re-arms until the time has really come: a caller that checks
+ * `now() >= until` after waking must not find its time not yet come.
+ */
+async function sleepUntil(
+  now: () => number,
+  until: number,
+  realPerVirtual: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  do await abortable(Math.max(0, until - now()) * realPerVirtual, signal); while (now() < until);
 }
 
 function abortable(realMs: number, signal?: AbortSignal): Promise<void> {
@@ -36,7 +53,7 @@ function abortable(realMs: number, signal?: AbortSignal): Promise<void> {
 /** Wall-clock time. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => abortable(ms, signal),
+  sleep: (ms, signal) => sleepUntil(Date.now, Date.now() + ms, 1, signal),
 };
 
 /** Virtual time that runs `scale` times faster than real time, starting at the real now. */
@@ -49,12 +66,8 @@ export class ScaledClock implements Clock {
   now(): number {
     return this.#origin + (performance.now() - this.#realStart) * this.scale;
   }
-  /** Resolves once `ms` virtual ms have passed: never early, though a timer may fire a little early. */
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    const until = this.now() + ms;
-    // setTimeout may fire up to about a millisecond early, which is `scale` virtual ms here; a
-    // caller that checks `now() >= until` after waking would find its time not yet come
-    do await abortable(Math.max(0, until - this.now()) / this.scale, signal); while (this.now() < until);
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepUntil(() => this.now(), this.now() + ms, 1 / this.scale, signal);
   }
 }
 

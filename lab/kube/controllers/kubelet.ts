@@ -60,12 +60,6 @@ export function kubeletController(): Controller {
     const at = map.get(uid);
     return at !== undefined && now + 0.5 >= at;
   };
-  /** Wakes `key` again at its time: a timer may fire a little early (a scaled clock's real
-   * setTimeout rounds), and a wake-up that finds the time not yet come must not be lost. */
-  const rearm = (ctx: ControllerContext, map: Map<string, number>, uid: string, key: string, now: number) => {
-    const at = map.get(uid);
-    if (at !== undefined) ctx.after("kubelet", key, Math.max(1, at - now));
-  };
 
   return {
     name: "kubelet",
@@ -105,7 +99,6 @@ export function kubeletController(): Controller {
           return;
         }
         if (due(killAt, uid, now) || !node) ctx.cluster.forceRemove(pods, ns, name);
-        else rearm(ctx, killAt, uid, key, now);
         return;
       }
       if (!node) return; // the kubelet of that node has not registered
@@ -180,10 +173,7 @@ export function kubeletController(): Controller {
           ctx.after("kubelet", key, delay);
           return;
         }
-        if (!due(startAt, uid, now)) {
-          rearm(ctx, startAt, uid, key, now);
-          return;
-        }
+        if (!due(startAt, uid, now)) return;
         if (isCniPod(ctx, pod) && ctx.sim.cniNeverStarts.has(pod.spec.nodeName)) {
           crashLoop(ctx, pod, names, now);
           return;
@@ -202,10 +192,7 @@ export function kubeletController(): Controller {
         if (!finishAt.has(uid)) {
           finishAt.set(uid, now);
         }
-        if (!due(finishAt, uid, now)) {
-          rearm(ctx, finishAt, uid, key, now);
-          return;
-        }
+        if (!due(finishAt, uid, now)) return;
         const cni = cniPodOn(ctx, pod.spec.nodeName);
         const ok = pod.spec.hostNetwork || (isNodeReady(node) && !!cni && isPodReady(cni));
         finish(ctx, pod, names, now, ok);

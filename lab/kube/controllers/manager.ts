@@ -105,15 +105,8 @@ export class ControllerManager {
   #after(name: string, key: string, ms: number): void {
     if (this.#stop.signal.aborted) return;
     this.#pendingTimers++;
-    const clock = this.ctx.clock;
-    const at = clock.now() + Math.max(0, ms);
-    const signal = this.#stop.signal;
-    (async () => {
-      await clock.sleep(Math.max(0, ms), signal);
-      // a scaled clock's real timer may fire a little early (setTimeout rounds the fraction of a
-      // ms, ×scale in virtual time): the key is queued once its time has come, never before
-      for (let left = at - clock.now(); left > 0; left = at - clock.now()) await clock.sleep(left, signal);
-    })().then(
+    // the clock never wakes early, so the key is queued once its time has come
+    this.ctx.clock.sleep(Math.max(0, ms), this.#stop.signal).then(
       () => this.#enqueue(name, key),
       () => {},
     ).finally(() => this.#pendingTimers--);
