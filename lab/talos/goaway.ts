@@ -45,7 +45,6 @@ export function goawayFilters(): { toServer: Transform; toClient: Transform } {
   let held = Buffer.alloc(0); // server bytes while undecided
   const fromClient = new FrameFilter();
   const fromServer = new FrameFilter();
-  let releaseHeld: (() => void) | undefined;
 
   const toServer = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -58,7 +57,7 @@ export function goawayFilters(): { toServer: Transform; toClient: Transform } {
       } else if (head.length >= PREFACE.length) {
         mode = "h2";
       } else return done(); // a prefix of the preface: wait for more
-      releaseHeld?.();
+      releaseHeld();
       const bytes = head;
       head = Buffer.alloc(0);
       if (mode === "raw") return done(null, bytes);
@@ -75,11 +74,12 @@ export function goawayFilters(): { toServer: Transform; toClient: Transform } {
       done();
     },
   });
-  releaseHeld = () => {
+  /** What the server sent before the client's first bytes decided the mode. */
+  function releaseHeld(): void {
     if (!held.length) return;
     const bytes = held;
     held = Buffer.alloc(0);
     toClient.push(mode === "h2" ? fromServer.push(bytes) : bytes);
-  };
+  }
   return { toServer, toClient };
 }
